@@ -1,0 +1,35 @@
+# Sourcebook: `make run` sets up and starts the web app; `make test` sets up and runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INDEX ?= .index
+CORPUS ?= corpus
+PORT ?= 8501
+
+.PHONY: setup run index test lint bench clean
+
+# torch is installed first and pinned (CPU build): an unpinned torch pulls gigabytes of CUDA.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+# Builds the index when it is missing or stale; an unchanged corpus costs no embedding work.
+index: setup
+	$(BIN)/sourcebook ingest $(CORPUS) --index $(INDEX) || [ $$? -eq 1 ]
+
+run: index
+	$(BIN)/sourcebook serve --index $(INDEX) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(INDEX) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,146 @@
+"""Extractive answers: the retrieved sentences that best answer the question, quoted with markers.
+
+Sentences of the top passages are re-scored against the question (their own cosine,
+their passage's score and the question words they contain); the best one leads, and
+others join when they score close to it and add something new. No sentence is
+written by Sourcebook: every word of an answer is a quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.models import Citation, Passage, Reference, SearchHit
+from index.settings import Settings
+from index.store import STOPWORDS
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words minus stop words, crudely stemmed so "states" meets "state"."""
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _stem(w: str) -> str:
+    for suffix in ("ing", "ies", "es", "ed", "s", "'s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)]
+    return w
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, scored against the question."""
+
+    hit: SearchHit
+    index: int  # sentence index in the passage
+    text: str
+    score: float
+    vector: np.ndarray
+
+
+_PRONOUN_START = re.compile(r"^(?:he|she|it|they|this|these|those|its|his|her|their|such)\b", re.I)
+_YEAR_OR_DATE = re.compile(
+    r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\b(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b"
+)
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+")
+_NUMBER = re.compile(r"\d")
+
+
+def expected_type_bonus(question: str, sentence: str) -> float:
+    """A small bonus when a sentence holds what the question asks for: a date, a name, a number."""
+    q = question.lower()
+    if re.match(r"\s*(when|what year|which year|in what year|in which year)\b", q):
+        return 1.0 if _YEAR_OR_DATE.search(sentence) else 0.0
+    if re.match(r"\s*(who|whom|which (?:\w+ )?(?:scholar|person|author|historian|scientist))\b", q):
+        return 1.0 if _NAME.search(sentence) else 0.0
+    if re.match(r"\s*how (many|much|long|old)\b", q):
+        return 1.0 if _NUMBER.search(sentence) else 0.0
+    return 0.0
+
+
+def in_context(passage_sentences: list[str], i: int, section: str) -> str:
+    """A sentence as embedded for scoring: led by its section heading, and by the sentence before
+    when it opens with a pronoun ("He is the ..."), so that it is scored for what it is about."""
+    text = passage_sentences[i]
+    if i > 0 and _PRONOUN_START.match(text):
+        text = f"{passage_sentences[i - 1]} {text}"
+    return f"{section}: {text}" if section else text
+
+
+def score_sentences(
+    question: str, qvec: np.ndarray, hits: Sequence[SearchHit], encode: Callable[[list[str]], np.ndarray]
+) -> list[Candidate]:
+    """Every sentence of the hits, scored: 0.6 cosine (in context) + 0.3 passage score
+    + 0.1 question-word overlap + 0.05 when it holds the kind of thing asked for."""
+    items = []
+    for h in hits:
+        texts = h.passage.sentence_texts()
+        for i, t in enumerate(texts):
+            if len(t) > 1:
+                items.append((h, i, t, in_context(texts, i, h.passage.section)))
+    if not items:
+        return []
+    vectors = encode([ctx for *_, ctx in items])
+    qwords = content_words(question)
+    out = []
+    for (h, i, t, _), v in zip(items, vectors, strict=True):
+        overlap = len(qwords & content_words(t)) / len(qwords) if qwords else 0.0
+        score = 0.6 * float(v @ qvec) + 0.3 * h.score + 0.1 * overlap + 0.05 * expected_type_bonus(question, t)
+        out.append(Candidate(h, i, t, score, v))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def select(candidates: list[Candidate], settings: Settings) -> list[Candidate]:
+    """The best sentence, then close runners-up that are not near-repeats of one already chosen."""
+    if not candidates:
+        return []
+    chosen = [candidates[0]]
+    best = candidates[0].score
+    for c in candidates[1:]:
+        if len(chosen) >= settings.answer_sentences or c.score < best - settings.sentence_margin:
+            break
+        if any(float(c.vector @ x.vector) >= settings.redundancy for x in chosen):
+            continue
+        if any(c.text == x.text for x in chosen):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def compose(
+    chosen: list[Candidate], refs_for: Callable[[Passage, list[int]], tuple[Reference, ...]]
+) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers (numbered by first use) and one citation per passage."""
+    markers: dict[str, int] = {}
+    quoted: dict[str, list[Candidate]] = {}
+    parts: list[str] = []
+    # Quote sentences of one passage in their reading order, passages by first choice.
+    order = {c.hit.passage.id: n for n, c in enumerate(chosen)}
+    for c in sorted(chosen, key=lambda c: (order[c.hit.passage.id], c.index)):
+        pid = c.hit.passage.id
+        if pid not in markers:
+            markers[pid] = len(markers) + 1
+        quoted.setdefault(pid, []).append(c)
+        parts.append(f"{c.text} [{markers[pid]}]")
+    citations = []
+    for pid, n in markers.items():
+        cands = quoted[pid]
+        p = cands[0].hit.passage
+        citations.append(
+            Citation(
+                marker=n,
+                passage=p,
+                quote=" ".join(c.text for c in cands),
+                score=max(c.score for c in cands),
+                references=refs_for(p, [c.index for c in cands]),
+            )
+        )
+    return " ".join(parts), citations

@@ -1,0 +1,237 @@
+"""The index bundle: FAISS index, passages, references and glossary, written atomically.
+
+Layout of an index folder:
+
+    INDEX/CURRENT              name of the live generation (replaced atomically)
+    INDEX/.lock                held while an ingestion writes
+    INDEX/gen-<id>/manifest.json   format, model, dimension, settings, input hashes, counts
+    INDEX/gen-<id>/store.sqlite    documents, passages, references, glossary, FTS5 keyword index
+    INDEX/gen-<id>/embeddings.npy  float32 passage vectors (row = passage row), reused on re-ingest
+    INDEX/gen-<id>/faiss.index     the FAISS index over the same rows
+
+A new generation is written beside the live one, flushed to disk, and only then is
+CURRENT switched with os.replace, so a crash at any moment leaves the previous index
+whole and loadable. Only open formats: JSON, SQLite, .npy (loaded with pickle off)
+and FAISS's own binary format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import store
+from index.models import Document, GlossaryEntry, Passage, Reference
+from index.settings import Settings
+
+FORMAT_VERSION = 1
+FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "faiss.index")
+
+
+class BundleError(RuntimeError):
+    """An index folder that cannot be used as it is; the message says how to rebuild it."""
+
+
+class LockedError(BundleError):
+    """Another ingestion holds the index lock."""
+
+
+@dataclass
+class BundleData:
+    """Everything an ingestion writes into one generation."""
+
+    settings: Settings
+    model: str
+    dimension: int
+    documents: list[Document]
+    passages: list[Passage]  # body passages first (rows 0..n-1 of the vectors), then the rest
+    embeddings: np.ndarray
+    embed_keys: list[str]
+    references: list[Reference] = field(default_factory=list)
+    glossary: list[GlossaryEntry] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input file
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder, or None when the index has never been built."""
+    pointer = index_dir / "CURRENT"
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    if not name or "/" in name or name.startswith("."):
+        raise BundleError(f"{pointer}: unreadable pointer; rebuild with `sourcebook ingest --index {index_dir}`")
+    return index_dir / name
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    gen = current_generation(index_dir)
+    if gen is None:
+        return None
+    try:
+        data: dict[str, Any] = json.loads((gen / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BundleError(
+            f"{gen / 'manifest.json'}: missing or damaged ({exc}); "
+            f"rebuild with `sourcebook ingest --index {index_dir}`"
+        ) from exc
+    return data
+
+
+@contextlib.contextmanager
+def lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the index's write lock; fail at once (or wait) when another ingestion has it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise LockedError(f"{index_dir}: another ingestion is writing this index; try again when it ends") from exc
+            raise
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def build_faiss(embeddings: np.ndarray, settings: Settings) -> Any:
+    """Exact inner-product search up to flat_index_limit vectors, HNSW beyond."""
+    import faiss
+
+    dim = int(embeddings.shape[1])
+    index: Any
+    if embeddings.shape[0] <= settings.flat_index_limit:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    if embeddings.shape[0]:
+        index.add(embeddings)
+    return index
+
+
+def write(index_dir: Path, data: BundleData) -> Path:
+    """Write a new generation and switch CURRENT to it atomically. Caller holds `lock`."""
+    import faiss
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    gen_name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir / f".tmp-{gen_name}"
+    tmp.mkdir()
+    try:
+        n_body = sum(1 for p in data.passages if p.kind == "body")
+        if data.embeddings.shape[0] != n_body:
+            raise ValueError("one embedding per body passage is required")
+        store.write(tmp / "store.sqlite", data)
+        with open(tmp / "embeddings.npy", "wb") as fh:
+            np.save(fh, data.embeddings.astype(np.float32), allow_pickle=False)
+        faiss.write_index(build_faiss(data.embeddings, data.settings), str(tmp / "faiss.index"))
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": data.model,
+            "dimension": data.dimension,
+            "settings": data.settings.to_json(),
+            "inputs": data.inputs,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "counts": {
+                "documents": len(data.documents),
+                "passages": n_body,
+                "noise_passages": len(data.passages) - n_body,
+                "references": len(data.references),
+                "glossary": len(data.glossary),
+            },
+            **data.extra,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        for name in FILES:
+            _fsync_file(tmp / name)
+        _fsync_dir(tmp)
+        final = index_dir / gen_name
+        os.rename(tmp, final)
+        pointer_tmp = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
+        pointer_tmp.write_text(gen_name + "\n")
+        _fsync_file(pointer_tmp)
+        old = current_generation(index_dir) if (index_dir / "CURRENT").exists() else None
+        os.replace(pointer_tmp, index_dir / "CURRENT")
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _collect(index_dir, keep={gen_name, old.name if old else ""})
+    return final
+
+
+def _collect(index_dir: Path, keep: set[str]) -> None:
+    """Remove generations and temporaries left by earlier runs (the previous live one is kept)."""
+    for child in index_dir.iterdir():
+        if child.name in keep or child.name in ("CURRENT", ".lock"):
+            continue
+        if child.name.startswith(("gen-", ".tmp-gen-")):
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(".CURRENT-"):
+            child.unlink(missing_ok=True)
+
+
+def check_generation(index_dir: Path, model: str | None = None) -> tuple[Path, dict[str, Any]]:
+    """The live generation and its manifest, refusing anything this version cannot serve."""
+    rebuild = f"rebuild it with `sourcebook ingest --index {index_dir}`"
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise BundleError(f"{index_dir}: no index here yet; build one with `sourcebook ingest --index {index_dir}`")
+    manifest = read_manifest(index_dir)
+    assert manifest is not None
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise BundleError(f"{index_dir}: index format {version}, this Sourcebook reads format {FORMAT_VERSION}; {rebuild}")
+    if model is not None and manifest.get("model") != model:
+        raise BundleError(
+            f"{index_dir}: built with model {manifest.get('model')!r}, configured model is {model!r}; {rebuild}"
+        )
+    for name in FILES:
+        f = gen / name
+        if not f.exists() or (name != "manifest.json" and f.stat().st_size == 0):
+            raise BundleError(f"{index_dir}: {name} is missing or empty; {rebuild}")
+    try:
+        con = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise BundleError(f"{index_dir}: store.sqlite is damaged ({exc}); {rebuild}") from exc
+    if ok != "ok":
+        raise BundleError(f"{index_dir}: store.sqlite is damaged ({ok}); {rebuild}")
+    return gen, manifest
+
+
+def load_embeddings(gen: Path, mmap: bool = True) -> np.ndarray:
+    """The passage vectors; never unpickles."""
+    return np.load(gen / "embeddings.npy", allow_pickle=False, mmap_mode="r" if mmap else None)

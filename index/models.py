@@ -1,0 +1,254 @@
+"""The things that flow through Sourcebook, one dataclass each.
+
+Provenance is data: a passage carries its document, page and character span from
+the moment it is cut, so no later layer reconstructs a citation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+PassageKind = Literal["body", "noise", "heading"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file as ingested: its normalised text and where each page starts."""
+
+    id: str  # stable: the path relative to the corpus root
+    path: str
+    title: str
+    sha256: str
+    text: str  # normalised text; passage offsets index into it
+    page_starts: tuple[int, ...] = ()  # offset of page 1, 2, ... (empty when the format has no pages)
+    source: str | None = None
+    licence: str | None = None
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding character `offset`, or None for page-less formats."""
+        if not self.page_starts:
+            return None
+        page = 1
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i + 1
+            else:
+                break
+        return page
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a passage's text stands: a document, a page and a character span in its text."""
+
+    document: str
+    title: str
+    page: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage: its span in the passage text and the reference labels it cites."""
+
+    start: int
+    end: int
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable cut of a document, a few sentences long, with its provenance.
+
+    `text` is what a reader sees and what is quoted: inline reference markers are
+    removed from it and kept in `sentences[i].refs`. `also` lists the other places
+    the same text stands (duplicates merged at ingestion).
+    """
+
+    id: str
+    document: str
+    title: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Sentence, ...] = ()
+    kind: PassageKind = "body"
+    section: str = ""
+    also: tuple[Provenance, ...] = ()
+
+    @property
+    def provenances(self) -> tuple[Provenance, ...]:
+        """Every place this text stands, its own first."""
+        own = Provenance(self.document, self.title, self.page, self.start, self.end)
+        return (own, *self.also)
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s.start : s.end] for s in self.sentences]
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Reference labels cited anywhere in the passage, in order of first citation."""
+        seen: dict[str, None] = {}
+        for s in self.sentences:
+            for r in s.refs:
+                seen.setdefault(r, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of a document's reference list (or of a BibTeX file), parsed."""
+
+    id: str  # unique in the bundle: "<document>#<label>"
+    document: str
+    label: str
+    raw: str
+    authors: tuple[str, ...] = ()
+    year: str | None = None
+    date: str | None = None
+    title: str | None = None
+    container: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    doi: str | None = None
+    isbn: str | None = None
+    issn: str | None = None
+    jstor: str | None = None
+    s2cid: str | None = None
+    hdl: str | None = None
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of a reference in `ask --json` and `refs --json`."""
+        return {
+            "label": self.label,
+            "authors": list(self.authors) or None,
+            "year": self.year,
+            "title": self.title,
+            "container": self.container,
+            "volume": self.volume,
+            "issue": self.issue,
+            "pages": self.pages,
+            "doi": self.doi,
+            "isbn": self.isbn,
+            "issn": self.issn,
+            "jstor": self.jstor,
+            "url": self.url,
+            "raw": self.raw,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered citation of an answer: the passage and the sentence(s) quoted from it."""
+
+    marker: int
+    passage: Passage
+    quote: str
+    score: float
+    references: tuple[Reference, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "marker": self.marker,
+            "passage_id": p.id,
+            "document": p.document,
+            "title": p.title,
+            "page": p.page,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "quote": self.quote,
+            "score": round(float(self.score), 4),
+            "references": [r.to_json() for r in self.references],
+        }
+
+
+@dataclass(frozen=True)
+class GlossaryCitation:
+    passage_id: str
+    document: str
+    page: int | None
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A term of the corpus with a definition quoted from a cited passage."""
+
+    term: str
+    kind: Literal["concept", "person", "other"]
+    definition: str
+    citation: GlossaryCitation | None
+    aliases: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    mention_passages: tuple[str, ...] = ()
+    mention_count: int = 0
+    curated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "kind": self.kind,
+            "aliases": list(self.aliases),
+            "definition": self.definition,
+            "citation": asdict(self.citation) if self.citation else None,
+            "related": list(self.related),
+            "mentions": {"count": self.mention_count, "passages": list(self.mention_passages)},
+        }
+
+    def to_short_json(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "definition": self.definition,
+            "citation": asdict(self.citation) if self.citation else None,
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A passage returned by search, with its score (higher is better)."""
+
+    passage: Passage
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "passage_id": p.id,
+            "document": p.document,
+            "title": p.title,
+            "page": p.page,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: sentences quoted from the corpus, each with its marker [n]."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    glossary: tuple[GlossaryEntry, ...] = ()
+    nearest: tuple[SearchHit, ...] = field(default=())  # shown when abstaining
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented, stable `ask --json` object."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "glossary": [g.to_short_json() for g in self.glossary],
+        }

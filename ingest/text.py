@@ -1,0 +1,192 @@
+"""Text normalisation, paragraph blocks, sentence spans and inline reference markers.
+
+Everything here works on character offsets into the normalised document text, so a
+passage cut from these spans knows exactly where it stands in its source.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Characters a reader never sees or quotes; removed. Ligatures from PDFs are expanded.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalise(text: str) -> str:
+    """NFC, one kind of newline and space, no invisible or control characters, no trailing blanks.
+
+    Words, punctuation and quotes are left exactly as written: only what a reader
+    cannot see changes.
+    """
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.translate(_INVISIBLE)
+    for lig, rep in _LIGATURES.items():
+        text = text.replace(lig, rep)
+    text = _CONTROL.sub("", text)
+    lines = []
+    for line in text.split("\n"):
+        indent = len(line) - len(line.lstrip(" \t\u00a0"))
+        lines.append(" " * min(indent, 8) + _SPACES.sub(" ", line.strip()))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+# --- inline reference markers -------------------------------------------------
+
+MARKER_RUN = re.compile(r"(?:\[(?:\d{1,3}|[a-z])\])+|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+")
+_ONE_MARKER = re.compile(r"\[(\d{1,3}|[a-z])\]")
+_SUPERSCRIPTS = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "0123456789")
+
+
+def marker_labels(run: str) -> list[str]:
+    """The labels of a marker run: "[3][1]" -> ["3", "1"], "¹²" -> ["12"]."""
+    found = _ONE_MARKER.findall(run)
+    return found if found else [run.translate(_SUPERSCRIPTS)]
+
+
+def strip_markers(text: str) -> tuple[str, list[str]]:
+    """Remove inline markers that follow a word or punctuation; return the text and the labels."""
+    labels: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        if m.start() == 0 or text[m.start() - 1].isspace():
+            return m.group(0)  # "[1] item" at the start of a line is a list label, not a marker
+        labels.extend(marker_labels(m.group(0)))
+        return ""
+
+    return MARKER_RUN.sub(take, text), labels
+
+
+def clean(text: str, markers: bool) -> tuple[str, list[str]]:
+    """Display text of a span: markers removed (when the document uses them), whitespace collapsed."""
+    labels: list[str] = []
+    if markers:
+        text, labels = strip_markers(text)
+    return re.sub(r"\s+", " ", text).strip(), labels
+
+
+# --- blocks (paragraphs) ------------------------------------------------------
+
+_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`#*+_.])\1{2,}\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦]|\d{1,3}[.)]|\(\w\)|\[\d{1,3}\])\s+\S")
+_TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*(?:\[\w{1,3}\])*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph-like span of the document; `heading` marks a title line."""
+
+    start: int
+    end: int
+    heading: bool = False
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def blocks(text: str, page_starts: tuple[int, ...] = ()) -> list[Block]:
+    """Split text into paragraphs and headings.
+
+    Hard-wrapped text (most lines short) breaks paragraphs only at blank lines, list
+    items and headings; text written one paragraph per line breaks at every newline.
+    A new page starts a new paragraph when the last one ended its sentence, so that
+    passages (and their page numbers) follow the pages.
+    """
+    page_breaks = set(page_starts)
+    lines = _line_spans(text)
+    long_lines = sum(1 for s, e in lines if e - s > 200)
+    nonblank = sum(1 for s, e in lines if text[s:e].strip()) or 1
+    one_per_line = long_lines / nonblank > 0.2
+    out: list[Block] = []
+    cur: list[tuple[int, int]] = []
+
+    def flush(heading: bool = False) -> None:
+        if cur:
+            out.append(Block(cur[0][0], cur[-1][1], heading))
+            cur.clear()
+
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e]
+        stripped = line.strip()
+        if not stripped or _UNDERLINE.match(line):
+            if _UNDERLINE.match(line) and len(cur) == 1:
+                flush(heading=True)  # reST-style title over an underline
+            flush()
+            continue
+        nxt = text[lines[i + 1][0] : lines[i + 1][1]] if i + 1 < len(lines) else ""
+        if _LIST_ITEM.match(line) or one_per_line:
+            flush()
+        elif s in page_breaks and cur and _TERMINAL.search(text[cur[-1][0] : cur[-1][1]].strip()):
+            flush()
+        cur.append((s, e))
+        if one_per_line:
+            flush(heading=_is_heading(stripped, nxt))
+        elif not nxt.strip() and len(cur) == 1 and _is_heading(stripped, nxt):
+            flush(heading=True)
+    flush()
+    return out
+
+
+def _is_heading(line: str, following: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 10 and len(line) < 80 and not _TERMINAL.search(line) and not line.endswith(",")
+
+
+# --- sentences ------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "vs", "cf", "al", "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "no", "nos",
+    "vol", "vols", "pp", "p", "ed", "eds", "fig", "figs", "inc", "ltd", "co", "corp", "dept", "univ",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx",
+    "ca", "op", "ch", "sec", "gen", "gov", "rev", "u.s", "u.k", "a.m", "p.m", "viz", "resp", "esp",
+}
+_BOUNDARY = re.compile(
+    r"(?P<end>[.!?…]+[\"'”’)\]]*(?:\[(?:\d{1,3}|[a-z])\])*|[:;](?=\s*\n))\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])"
+)
+_PREV_TOKEN = re.compile(r"([\w.]+)$")
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans (absolute offsets) inside text[start:end], never cutting inside a sentence.
+
+    Periods after initials ("John H. Herz"), common abbreviations and numbered list
+    items ("(1)") do not end a sentence.
+    """
+    chunk = text[start:end]
+    spans, pos = [], 0
+    for m in _BOUNDARY.finditer(chunk):
+        punct = m.group("end")
+        if punct.startswith("."):
+            prev = _PREV_TOKEN.search(chunk[: m.start()])
+            token = prev.group(1).lower().rstrip(".") if prev else ""
+            if len(token) == 1 and token.isalpha() and punct == ".":
+                continue  # an initial
+            if token in _ABBREVIATIONS:
+                continue
+            if token.isdigit() and len(token) <= 2 and m.start() - (prev.start() if prev else 0) <= 2:
+                # "1. Item" style numbering right at a line start is not a sentence end
+                line_start = chunk.rfind("\n", 0, m.start()) + 1
+                if not chunk[line_start : m.start() - len(token)].strip():
+                    continue
+        stop = m.end("end")
+        if chunk[pos:stop].strip():
+            spans.append((pos, stop))
+        pos = m.end()
+    if chunk[pos:].strip():
+        spans.append((pos, len(chunk)))
+    out = []
+    for s, e in spans:
+        seg = chunk[s:e]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg) - len(seg.rstrip())
+        out.append((start + s + lead, start + e - trail))
+    return out

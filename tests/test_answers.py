@@ -1,0 +1,62 @@
+"""The development question set, asked of the real corpus with the real model and FAISS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import load_jsonl
+
+QA = load_jsonl("qa-dev.jsonl")
+
+
+def hits(answer: Any, q: dict[str, Any]) -> dict[str, bool]:
+    """Scored as DEVELOPERS.md says: answer text, cited passage, cited reference."""
+    cited = [c.passage.text for c in answer.citations]
+    refs = [r.raw for c in answer.citations for r in c.references]
+    return {
+        "answer": any(a in answer.text for a in q["answers"]),
+        "evidence": any(e in t for e in q["evidence"] for t in cited),
+        "refs": not q["refs"] or any(r in raw for r in q["refs"] for raw in refs),
+    }
+
+
+@pytest.mark.parametrize("q", [q for q in QA if not q["abstain"]], ids=lambda q: q["id"])
+def test_answerable_questions_hit_answer_and_evidence(engine: Any, q: dict[str, Any]) -> None:
+    answer = engine.ask(q["question"])
+    assert not answer.abstained, answer.message
+    got = hits(answer, q)
+    assert got["answer"] and got["evidence"], (got, answer.text)
+
+
+@pytest.mark.parametrize("q", [q for q in QA if q["abstain"]], ids=lambda q: q["id"])
+def test_out_of_corpus_questions_abstain(engine: Any, q: dict[str, Any]) -> None:
+    answer = engine.ask(q["question"])
+    assert answer.abstained and not answer.citations
+    assert answer.nearest  # the closest passages are still offered
+
+
+def test_citations_are_numbered_in_order_and_quote_their_passage(engine: Any) -> None:
+    answer = engine.ask("What is the security dilemma?")
+    markers = [c.marker for c in answer.citations]
+    assert markers == list(range(1, len(markers) + 1))
+    for c in answer.citations:
+        assert f"[{c.marker}]" in answer.text
+        for sentence in c.quote.split(" [")[0:1]:
+            assert sentence in c.passage.text
+    ids = [c.passage.id for c in answer.citations]
+    assert len(ids) == len(set(ids))
+
+
+def test_sentences_are_never_repeated(engine: Any) -> None:
+    for q in QA:
+        answer = engine.ask(q["question"])
+        quotes = [s for c in answer.citations for s in [c.quote]]
+        assert len(quotes) == len(set(quotes))
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!...", "\x00\x07", "x" * 100_000, "¿Qué es el dilema de seguridad?"])
+def test_odd_questions_never_crash(engine: Any, question: str) -> None:
+    answer = engine.ask(question)
+    assert isinstance(answer.text, str) and answer.text

@@ -1,0 +1,128 @@
+"""Ingestion end to end on small real files: passages, provenance, PDFs, duplicates, re-runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.bundle import current_generation
+from index.engine import Engine
+from index.store import Store
+from ingest.pipeline import ingest
+from ingest.text import clean
+
+from .conftest import CORPUS
+
+
+def make_pdf(path: Path, pages: list[list[str]]) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for lines in pages:
+        y = 800
+        for line in lines:
+            c.drawString(60, y, line)
+            y -= 16
+        c.showPage()
+    c.save()
+
+
+def store_of(index_dir: Path) -> Store:
+    gen = current_generation(index_dir)
+    assert gen is not None
+    return Store(gen / "store.sqlite")
+
+
+def test_passages_know_their_span_and_never_cut_sentences(corpus_index: Path) -> None:
+    store = store_of(corpus_index)
+    docs = {d.id: d for d in store.documents()}
+    passages = list(store.all_passages(kind=None))
+    assert passages
+    for p in passages:
+        doc = docs[p.document]
+        shown, _ = clean(doc.text[p.start : p.end], markers=True)
+        assert shown == p.text, p.id
+        for s in p.sentences if p.kind == "body" else ():
+            sentence = p.text[s.start : s.end]
+            assert sentence[0].isupper() or sentence[0] in "\"“(", sentence
+            assert sentence.rstrip("\"”')")[-1] in ".!?:…", sentence
+
+
+def test_pdf_pages_and_offsets(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    make_pdf(folder / "report.pdf", [
+        ["Page one talks about apples.", "Apples grow on trees in orchards."],
+        ["Page two is about the Krakatoa eruption.", "It happened in the year 1883."],
+        ["Page three covers submarine cables.", "The first transatlantic cable was laid in 1858."],
+    ])
+    report = ingest([folder], tmp_path / "idx")
+    assert report.documents == 1 and not report.errors
+    engine = Engine(tmp_path / "idx")
+    answer = engine.ask("When did Krakatoa erupt?")
+    assert not answer.abstained
+    cited = answer.citations[0]
+    assert "1883" in answer.text
+    assert cited.passage.page == 2
+    doc = engine.store.documents()[0]
+    assert doc.page_at(cited.passage.start) == 2
+    assert clean(doc.text[cited.passage.start : cited.passage.end], markers=False)[0] == cited.passage.text
+    assert "Krakatoa" in doc.text[cited.passage.start : cited.passage.end]
+
+
+def test_duplicate_paragraphs_become_one_passage_with_two_provenances(corpus_index: Path) -> None:
+    store = store_of(corpus_index)
+    passages = list(store.all_passages())
+    herz = [p for p in passages if "first coined by the German scholar" in p.text]
+    assert len(herz) == 1
+    docs = {prov.document for prov in herz[0].provenances}
+    assert docs == {"security-dilemma-encyclopedia.txt", "security-dilemma-realism-notes.txt"}
+    # the kept version is the one with markers
+    assert herz[0].document == "security-dilemma-encyclopedia.txt" and herz[0].refs
+
+
+def test_noise_is_kept_out_of_answers(corpus_index: Path) -> None:
+    store = store_of(corpus_index)
+    noise = [p.text for p in store.all_passages(kind="noise")]
+    body = " ".join(p.text for p in store.all_passages())
+    for junk in ("This page is automatically generated", "Developed by StudentB", "thereby introdu ...",
+                 "Springer, Cham2020"):
+        assert any(junk in t for t in noise), junk
+        assert junk not in body
+
+
+def test_rerun_on_unchanged_corpus_does_no_embedding(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    first = ingest([corpus], tmp_path / "idx")
+    assert first.embedded > 0
+    gen = current_generation(tmp_path / "idx")
+    again = ingest([corpus], tmp_path / "idx")
+    assert again.up_to_date and again.embedded == 0
+    assert current_generation(tmp_path / "idx") == gen
+    (corpus / "extra.txt").write_text("Glaciers are slow rivers of ice. They carve valleys over millennia.\n")
+    third = ingest([corpus], tmp_path / "idx")
+    assert not third.up_to_date
+    assert third.embedded == 1 and third.reused == first.embedded
+    assert third.documents == 3
+
+
+def test_other_model_or_format_is_refused(tmp_path: Path, corpus_index: Path) -> None:
+    import json
+
+    from index.bundle import BundleError
+
+    copy = tmp_path / "idx"
+    shutil.copytree(corpus_index, copy)
+    gen = current_generation(copy)
+    assert gen is not None
+    manifest = json.loads((gen / "manifest.json").read_text())
+    (gen / "manifest.json").write_text(json.dumps({**manifest, "model": "some-other-model"}))
+    with pytest.raises(BundleError, match="some-other-model.*sourcebook ingest"):
+        Engine(copy)
+    (gen / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
+    with pytest.raises(BundleError, match="format 99"):
+        Engine(copy)

@@ -1,0 +1,398 @@
+"""Reference lists: detection, parsing, BibTeX in and out, identifier checks."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import bibtexparser
+import pytest
+
+from index.bibtex import citation_key, to_bibtex, unique_keys
+from index.identifiers import check_reference, doi_url, hdl_url, isbn_url, jstor_url
+from index.models import Reference
+from ingest.references import find_references, parse_bibtex, parse_reference
+from ingest.text import blocks, normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "corpus" / "security-dilemma-encyclopedia.txt"
+DEMO_ID = "security-dilemma-encyclopedia.txt"
+DATA = Path(__file__).parent / "data" / "refs"
+
+FIELDS = (
+    "authors", "year", "date", "title", "container", "volume", "issue", "pages", "publisher",
+    "doi", "isbn", "issn", "jstor", "s2cid", "hdl", "url",
+)
+
+
+def fields(ref: Reference) -> dict[str, Any]:
+    return {f: getattr(ref, f) for f in FIELDS}
+
+
+def expect(**given: Any) -> dict[str, Any]:
+    """Every parsed field; those not given must be empty."""
+    out: dict[str, Any] = dict.fromkeys(FIELDS)
+    out["authors"] = ()
+    out.update(given)
+    return out
+
+
+DEMO_EXPECTED = {
+    "1": expect(
+        authors=("Jervis, Robert",), year="1978", title="Cooperation Under the Security Dilemma",
+        container="World Politics", volume="30", issue="2", pages="167–214", doi="10.2307/2009958",
+        hdl="2027/uc1.31158011478350", issn="0043-8871", jstor="2009958", s2cid="154923423",
+    ),
+    "2": expect(
+        authors=("Glaser, Charles L.",), year="2024", date="2024-06-18", title="Fear Factor",
+        container="Foreign Affairs", volume="103", issue="4", issn="0015-7120",
+    ),
+    "3": expect(
+        authors=("Herz, John H.",), year="1950", title="Idealist Internationalism and the Security Dilemma",
+        pages="157–180",
+    ),
+    "4": expect(
+        authors=("Snyder, Glenn H.",), year="1984", title="The Security Dilemma in Alliance Politics",
+        container="World Politics", volume="36", issue="4", pages="461–495", doi="10.2307/2010183",
+        issn="0043-8871", jstor="2010183", s2cid="154759602",
+    ),
+    "5": expect(
+        authors=("Jervis, Robert",), year="1976", title="Perception and Misperception in International Politics",
+        publisher="Princeton University Press", pages="58–113", isbn="978-0-691-10049-4",
+    ),
+    "6": expect(
+        authors=("Glaser, Charles L.",), year="2010", title="Rational Theory of International Politics",
+        publisher="Princeton University Press", isbn="9780691143729",
+    ),
+    "7": expect(
+        authors=("Herz, J.",), year="1950", title="Idealist Internationalism and the Security Dilemma",
+        container="World Politics", volume="2", issue="2", pages="171–201",
+    ),
+    "8": expect(
+        authors=("Roe, Paul",), year="1999", date="March 1999",
+        title="The Intrastate Security Dilemma: Ethnic Conflict as a 'Tragedy'?",
+        container="Journal of Peace Research", volume="36", issue="2", pages="183–202",
+        doi="10.1177/0022343399036002004", jstor="424669", s2cid="110838076",
+    ),
+}
+
+
+def detect(text: str, document: str = "doc") -> tuple[list[Reference], set[int], list[str]]:
+    text = normalise(text)
+    bs = blocks(text)
+    refs, used = find_references(document, text, bs)
+    return refs, used, [text[b.start : b.end] for b in bs]
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[list[Reference], set[int], list[str]]:
+    return detect(DEMO.read_text(encoding="utf-8"), DEMO_ID)
+
+
+# --- the demo article -------------------------------------------------------------------
+
+
+def test_demo_list_found_and_footer_left(demo: tuple[list[Reference], set[int], list[str]]) -> None:
+    refs, used, texts = demo
+    listed = {i for i, t in enumerate(texts) if t.lstrip().startswith(tuple(f"{n}. ^" for n in range(1, 9)))}
+    assert len(listed) == 8
+    assert used == listed
+    footer = next(i for i, t in enumerate(texts) if "Developed by StudentB" in t)
+    assert footer not in used
+    assert not any("StudentB" in r.raw for r in refs)
+    assert [r.label for r in refs] == [str(n) for n in range(1, 9)]
+
+
+@pytest.mark.parametrize("label", sorted(DEMO_EXPECTED))
+def test_demo_entry_parsed_exactly(demo: tuple[list[Reference], set[int], list[str]], label: str) -> None:
+    ref = next(r for r in demo[0] if r.label == label)
+    assert ref.id == f"{DEMO_ID}#{label}"
+    assert ref.document == DEMO_ID
+    assert fields(ref) == DEMO_EXPECTED[label]
+
+
+def test_demo_raw_is_entry_without_number_and_backlinks(
+    demo: tuple[list[Reference], set[int], list[str]],
+) -> None:
+    raws = {r.label: r.raw for r in demo[0]}
+    assert raws["1"].startswith('Jervis, Robert (1978). "Cooperation Under the Security Dilemma". World Politics.')
+    assert raws["1"].endswith("S2CID 154923423.")
+    assert raws["7"] == (
+        'Herz, J. "Idealist Internationalism and the Security Dilemma", World Politics vol. 2, no. 2 (1950): '
+        "171–201, at p. 157"
+    )
+    assert not any(r.startswith(("^", "1.", "a b")) for r in raws.values())
+
+
+def test_demo_entries_pass_the_audit(demo: tuple[list[Reference], set[int], list[str]]) -> None:
+    for ref in demo[0]:
+        assert check_reference(ref) == [], ref.label
+
+
+def test_backlinks_only_strip_the_letter_sequence() -> None:
+    ref = parse_reference('^ de Gaulle, Charles (1954). "Mémoires de guerre". Plon.', "1", "d")
+    assert ref.authors == ("de Gaulle, Charles",)
+    ref = parse_reference("^ a b Herz, John H. (1950). A Title. pp. 1–2.", "2", "d")
+    assert ref.raw == "Herz, John H. (1950). A Title. pp. 1–2."
+
+
+# --- other list styles --------------------------------------------------------------------
+
+IEEE = """Introduction text that cites two works [1], [2].
+
+[1] R. Jervis, "Cooperation under the security dilemma," World Politics, vol. 30, no. 2,
+    pp. 167–214, Jan. 1978, doi: 10.2307/2009958.
+[2] C. L. Glaser and C. Kaufmann, "What is the offense-defense balance and can we measure it?"
+    International Security, vol. 22, no. 4, pp. 44–82, 1998.
+"""
+
+
+def test_bracketed_numbered_list_with_wrapped_entries() -> None:
+    refs, used, texts = detect(IEEE)
+    assert used == {1, 2}
+    assert [r.label for r in refs] == ["1", "2"]
+    one, two = refs
+    assert one.raw.startswith('R. Jervis, "Cooperation under the security dilemma," World Politics, vol. 30, no. 2, pp.')
+    assert fields(one) == expect(
+        authors=("R. Jervis",), year="1978", date="Jan. 1978", title="Cooperation under the security dilemma",
+        container="World Politics", volume="30", issue="2", pages="167–214", doi="10.2307/2009958",
+    )
+    assert two.authors == ("C. L. Glaser", "C. Kaufmann")
+    assert two.title == "What is the offense-defense balance and can we measure it?"
+    assert (two.container, two.volume, two.issue, two.pages, two.year) == (
+        "International Security", "22", "4", "44–82", "1998",
+    )
+
+
+APA = """The argument is developed in Jervis (1978a) and Snyder (1984).
+
+References
+
+Glaser, C. L., & Kaufmann, C. (1998). What is the offense-defense balance and can we measure it?
+    International Security, 22(4), 44–82. https://doi.org/10.1162/isec.22.4.44
+Jervis, R. (1978). Cooperation under the security dilemma. World Politics, 30(2),
+    167–214. https://doi.org/10.2307/2009958
+Jervis, R. (1978). Another paper on the same dilemma. World Politics, 30(3), 1–20.
+Jervis, R. (1976). Perception and misperception in international politics. Princeton University Press.
+Snyder, G. H. (1984). The security dilemma in alliance politics. World Politics, 36(4), 461–495.
+
+Developed by StudentB
+"""
+
+
+def test_apa_list_with_heading_and_hanging_indents() -> None:
+    refs, used, texts = detect(APA, "apa.txt")
+    heading = texts.index("References")
+    assert used == {heading, heading + 1}
+    assert [r.label for r in refs] == ["Glaser1998", "Jervis1978a", "Jervis1978b", "Jervis1976", "Snyder1984"]
+    assert refs[0].id == "apa.txt#Glaser1998"
+    assert fields(refs[0]) == expect(
+        authors=("Glaser, C. L.", "Kaufmann, C."), year="1998",
+        title="What is the offense-defense balance and can we measure it?", container="International Security",
+        volume="22", issue="4", pages="44–82", doi="10.1162/isec.22.4.44",
+    )
+    assert refs[1].raw == (
+        "Jervis, R. (1978). Cooperation under the security dilemma. World Politics, 30(2), 167–214. "
+        "https://doi.org/10.2307/2009958"
+    )
+    assert (refs[1].doi, refs[1].pages, refs[1].url) == ("10.2307/2009958", "167–214", None)
+    assert (refs[3].publisher, refs[3].container) == ("Princeton University Press", None)
+
+
+def test_apa_entries_one_per_line_without_heading() -> None:
+    text = (
+        "Jervis, R. (1978). Cooperation under the security dilemma. World Politics, 30(2), 167–214.\n"
+        "Snyder, G. H. (1984a). The security dilemma in alliance politics. World Politics, 36(4), 461–495.\n"
+    )
+    refs, used, _ = detect(text)
+    assert [r.label for r in refs] == ["Jervis1978", "Snyder1984a"]
+    assert refs[1].year == "1984"
+
+
+def test_chicago_notes_under_heading() -> None:
+    text = """Notes
+
+1. Jervis, Robert. 1978. "Cooperation under the Security Dilemma." World Politics 30 (2): 167–214.
+2. Ibid., 170.
+3. Snyder, Glenn H. 1984. "The Security Dilemma in Alliance Politics." World Politics 36 (4): 461–95.
+"""
+    refs, used, _ = detect(text)
+    assert used == {0, 1, 2, 3}
+    assert refs[2].authors == ("Snyder, Glenn H.",)
+    assert (refs[2].title, refs[2].container, refs[2].volume, refs[2].pages) == (
+        "The Security Dilemma in Alliance Politics", "World Politics", "36", "461–95",
+    )
+
+
+def test_book_with_place_and_reprint_date() -> None:
+    ref = parse_reference(
+        "Waltz, Kenneth N. (2010) [1979]. Theory of International Politics (2nd ed.). "
+        "Long Grove, IL: Waveland Press. ISBN 978-1-57766-670-7.", "9", "d",
+    )
+    assert fields(ref) == expect(
+        authors=("Waltz, Kenneth N.",), year="2010", title="Theory of International Politics",
+        publisher="Waveland Press", isbn="978-1-57766-670-7",
+    )
+
+
+# --- what is not a reference list ---------------------------------------------------------
+
+NOT_REFERENCES = {
+    "numbered steps": """Installation
+
+1. Install the package with pip.
+2. Run the ingest command on your corpus (it takes about 2 minutes in 2024).
+3. Open the app at http://localhost:8501 and ask a question.
+""",
+    "numbered steps, one per line": (
+        "1. Install the package with pip; this pulls in the embedding model, faiss and streamlit, which "
+        "together take a few hundred megabytes, so do it on a good connection and be patient with it.\n"
+        "2. Run the ingest command on the corpus folder; it reads manifest.toml (added in 2024), cuts passages "
+        "and builds the index, which takes about two minutes on a laptop for the demo articles we ship.\n"
+    ),
+    "reST docs": """parse_reference
+===============
+
+.. function:: parse_reference(raw, label, document)
+
+   Parse one entry of a reference list. See :pep:`8` (2001) and :func:`find_references`.
+
+   :param raw: the entry text, e.g. ``Jervis, Robert (1978). "Title". World Politics. 30 (2): 167–214.``
+   :returns: a :class:`index.models.Reference`.
+
+1. First call :func:`normalise` on the text (see :ref:`text`).
+2. Then call :func:`blocks`, version 1.2 (2023).
+""",
+    "code": """Example:
+
+    refs, used = find_references("doc", text, blocks(text))
+    for ref in refs:  # (1978)
+        print(ref.label, ref.year, "pp. 1-2")
+""",
+    "prose": """The term was first coined by the German scholar John H. Herz in a 1950 study (Herz, 1950).
+At the same time British historian Herbert Butterfield described the same situation in his History
+and Human Relations (1951), pp. 19–20, calling it an "absolute predicament".
+
+Jervis, Robert, argued in 1978 that offense-defense differentiation matters (see World Politics 30).
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_REFERENCES))
+def test_not_taken_for_references(name: str) -> None:
+    refs, used, _ = detect(NOT_REFERENCES[name])
+    assert refs == []
+    assert used == set()
+
+
+def test_second_demo_article_has_no_list() -> None:
+    refs, used, _ = detect((ROOT / "corpus" / "security-dilemma-realism-notes.txt").read_text(encoding="utf-8"))
+    assert (refs, used) == ([], set())
+
+
+# --- BibTeX ----------------------------------------------------------------------------------
+
+
+def test_parse_bibtex_file() -> None:
+    refs = parse_bibtex("sample.bib", (DATA / "sample.bib").read_text(encoding="utf-8"))
+    assert [r.label for r in refs] == ["jervis1978", "glaser2010", "mueller2001"]
+    jervis, glaser, mueller = refs
+    assert jervis.id == "sample.bib#jervis1978"
+    assert jervis.raw.startswith("@article{jervis1978,")
+    assert fields(jervis) == expect(
+        authors=("Jervis, Robert",), year="1978", title="Cooperation Under the Security Dilemma",
+        container="World Politics", volume="30", issue="2", pages="167–214", doi="10.2307/2009958",
+        issn="0043-8871", jstor="2009958",
+    )
+    assert (glaser.authors, glaser.publisher, glaser.isbn) == (
+        ("Charles L. Glaser",), "Princeton University Press", "978-0-691-14372-9",
+    )
+    assert mueller.authors == ("Müller, Jürgen", "Smith, Anna", "Simon and Schuster")
+    assert mueller.title == "Arms & Alarms: 50% of a Dilemma"
+    assert (mueller.container, mueller.jstor) == ("Handbook of Security Studies", "123456")
+    assert mueller.url == "https://example.org/a%20b?x=1&y=2"
+
+
+def test_to_bibtex_reads_back(demo: tuple[list[Reference], set[int], list[str]]) -> None:
+    refs = demo[0]
+    out = to_bibtex(refs)
+    library = bibtexparser.parse_string(out)
+    assert not library.failed_blocks
+    entries = library.entries
+    assert [e.key for e in entries] == [
+        "Jervis1978", "Glaser2024", "Herz1950a", "Snyder1984", "Jervis1976", "Glaser2010", "Herz1950b", "Roe1999",
+    ]
+    assert [e.entry_type for e in entries] == [
+        "article", "article", "misc", "article", "book", "book", "article", "article",
+    ]
+    for ref, entry in zip(refs, entries, strict=True):
+        assert entry["title"] == ref.title
+        assert entry["author"] == " and ".join(ref.authors)
+        assert entry["year"] == ref.year
+        assert (entry["doi"] if "doi" in entry else None) == ref.doi
+    back = parse_bibtex("out.bib", out)
+    for ref, again in zip(refs, back, strict=True):
+        assert fields(again) == {**fields(ref), "date": fields(again)["date"]}, ref.label
+
+
+def test_to_bibtex_escapes_and_round_trips_odd_values() -> None:
+    odd = Reference(
+        id="x#1", document="x", label="1", raw="",
+        authors=("Müller, Jürgen", "World Health Organization", "Simon and Schuster"), year="2001",
+        title="A & B: 50% of $5 {odd_name} ~ ^ end", container="J. {Odd", url="https://e.org/a%20b",
+    )
+    out = to_bibtex([odd])
+    assert r"A \& B: 50\% of \$5 \{odd\_name\}" in out
+    assert "{World Health Organization}" in out and "{Simon and Schuster}" in out
+    assert not bibtexparser.parse_string(out).failed_blocks
+    (back,) = parse_bibtex("x", out)
+    assert back.title == odd.title
+    assert back.authors == odd.authors
+    assert back.container == "J. Odd"  # an unbalanced brace cannot be written; it is dropped
+    assert back.url == odd.url
+
+
+def test_keys() -> None:
+    assert citation_key(("Ó Tuathail, Gearóid",), "1996") == "OTuathail1996"
+    assert citation_key(("R. Jervis",), None) == "Jervisnd"
+    assert unique_keys(["A1", "B2", "A1", "A1a", "A1"]) == ["A1b", "B2", "A1c", "A1a", "A1d"]
+
+
+# --- identifiers ---------------------------------------------------------------------------
+
+GOOD = Reference(
+    id="d#1", document="d", label="1", raw="", authors=("Jervis, Robert",), year="1976",
+    title="Perception and Misperception in International Politics", isbn="978-0-691-10049-4",
+    issn="0043-8871", doi="10.2307/2009958",
+)
+
+
+def test_check_reference_flags_bad_identifiers() -> None:
+    assert check_reference(GOOD) == []
+    assert check_reference(replace(GOOD, isbn="978-0-691-10049-5")) == ["ISBN 978-0-691-10049-5: bad check digit"]
+    assert check_reference(replace(GOOD, issn="0043-8872")) == ["ISSN 0043-8872: bad check digit"]
+    assert check_reference(replace(GOOD, doi="10.2307")) == ["DOI 10.2307: malformed"]
+    assert check_reference(replace(GOOD, isbn="978-0-691")) == ["ISBN 978-0-691: wrong length"]
+
+
+def test_check_reference_flags_missing_fields() -> None:
+    bare = Reference(id="d#2", document="d", label="2", raw="Ibid.")
+    assert check_reference(bare) == ["missing authors", "missing title", "missing year"]
+
+
+def test_lookup_links() -> None:
+    assert doi_url("10.2307/2009958") == "https://doi.org/10.2307/2009958"
+    assert jstor_url("2009958") == "https://www.jstor.org/stable/2009958"
+    assert isbn_url("978-0-691-10049-4") == "https://openlibrary.org/isbn/9780691100494"
+    assert hdl_url("2027/uc1.31158011478350") == "https://hdl.handle.net/2027/uc1.31158011478350"
+
+
+def test_index_does_not_import_ingest() -> None:
+    for name in ("bibtex.py", "identifiers.py"):
+        tree = ast.parse((ROOT / "index" / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any(m.split(".")[0] in ("ingest", "ui") for m in modules), name

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from ingest.text import blocks, clean, normalise, sentence_spans, strip_markers
+
+
+def sentences(text: str) -> list[str]:
+    text = normalise(text)
+    return [text[s:e] for b in blocks(text) for s, e in sentence_spans(text, b.start, b.end)]
+
+
+def test_normalise_keeps_words_and_quotes() -> None:
+    raw = "Caf\u0065\u0301 \u201cquoted\u201d\u00a0text\u200b here.\r\nNext\tline\x07.\n\n\n\nEnd"
+    out = normalise(raw)
+    assert out == "Café “quoted” text here.\nNext line.\n\nEnd\n"
+
+
+def test_initials_and_abbreviations_do_not_end_sentences() -> None:
+    got = sentences("The term was coined by John H. Herz in 1950. He is the R. Wendell Harrison Professor, e.g. at Chicago. Done.")
+    assert got == [
+        "The term was coined by John H. Herz in 1950.",
+        "He is the R. Wendell Harrison Professor, e.g. at Chicago.",
+        "Done.",
+    ]
+
+
+def test_markers_stay_with_their_sentence_and_are_kept_as_data() -> None:
+    text = "States fear.[1][2] Measures escalate.[3][1] Last one."
+    got = sentences(text)
+    assert got == ["States fear.[1][2]", "Measures escalate.[3][1]", "Last one."]
+    assert clean(got[1], markers=True) == ("Measures escalate.", ["3", "1"])
+    assert strip_markers("[1] Item at line start")[1] == []
+
+
+def test_numbered_conditions_inside_a_sentence() -> None:
+    got = sentences("It is intense when (1) it is hard to tell, and (2) offense has the advantage. Next.")
+    assert len(got) == 2
+
+
+def test_one_paragraph_per_line_and_wrapped_text() -> None:
+    long = "A sentence that goes on for a while to make the line long enough to count as a paragraph. " * 3
+    per_line = normalise(f"{long}\n{long}\nShort heading\n{long}")
+    assert len(blocks(per_line)) == 4
+    wrapped = normalise("Title\n=====\n\nThis paragraph is\nwrapped at a short\nwidth.\n\nAnother one.\n")
+    bs = blocks(wrapped)
+    assert bs[0].heading and wrapped[bs[0].start : bs[0].end] == "Title"
+    assert [wrapped[b.start : b.end].replace("\n", " ") for b in bs[1:]] == [
+        "This paragraph is wrapped at a short width.",
+        "Another one.",
+    ]

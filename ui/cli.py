@@ -1,0 +1,194 @@
+"""The `sourcebook` command line: ingest, ask, search and serve.
+
+Every subcommand takes --index DIR, so several corpora can live side by side.
+Expected failures (bad files, a missing or incompatible index) print one line and
+exit non-zero; they never print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from index.bundle import BundleError
+from index.embedder import ModelError
+from index.settings import Settings, default_corpus_dir, default_index_dir
+
+EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
+
+
+class CliError(Exception):
+    """An expected failure: its message is printed as one line."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    s = Settings()
+    if getattr(args, "k", None):
+        s = s.with_(k=args.k)
+    return s
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from index.engine import open_engine
+
+    return open_engine(Path(args.index), _settings(args))
+
+
+def _questions(arg: str) -> Iterator[str]:
+    """The question itself, or with "-" one question per non-blank line of standard input."""
+    if arg != "-":
+        yield arg
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+# --- subcommands ----------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ingest
+    from ingest.readers import InputError
+
+    paths = [Path(p) for p in args.paths] or [default_corpus_dir()]
+
+    def report_error(err: Any) -> None:
+        print(f"error: {err}", file=sys.stderr)
+
+    try:
+        report = ingest(paths, Path(args.index), _settings(args), progress=sys.stderr.isatty(),
+                        on_error=report_error, force=args.force)
+    except InputError as exc:
+        raise CliError(str(exc)) from exc
+    print(report.summary())
+    return EXIT_FAILED_FILES if report.errors else EXIT_OK
+
+
+def _format_answer(answer: Any) -> str:
+    lines = [answer.text, ""]
+    if answer.abstained:
+        if answer.nearest:
+            lines.append("Closest passages:")
+            for hit in answer.nearest:
+                p = hit.passage
+                where = f"{p.title}" + (f", p. {p.page}" if p.page else "")
+                lines.append(f"  - {where} ({hit.score:.2f}): {p.text[:200]}")
+        return "\n".join(lines).rstrip()
+    for c in answer.citations:
+        p = c.passage
+        where = f"{p.title}" + (f", p. {p.page}" if p.page else "") + f" [{p.document}:{p.start}-{p.end}]"
+        lines.append(f"[{c.marker}] {where}")
+        lines.append(f"    “{c.quote}”")
+        for r in c.references:
+            lines.append(f"    ↳ {r.raw}")
+    if answer.glossary:
+        lines.append("")
+        lines.append("Glossary: " + "; ".join(f"{g.term}: {g.definition}" for g in answer.glossary))
+    return "\n".join(lines).rstrip()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    for q in _questions(args.question):
+        answer = engine.ask(q, k=args.k)
+        if args.json:
+            _print_json(answer.to_json())
+        else:
+            print(_format_answer(answer))
+            if args.question == "-":
+                print()
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    for q in _questions(args.query):
+        hits = engine.search(q, k=args.k, mode=args.mode)
+        if args.json:
+            _print_json({"query": q, "results": [h.to_json() for h in hits]})
+        else:
+            print(f"# {q}")
+            for i, h in enumerate(hits, 1):
+                p = h.passage
+                print(f"{i}. {h.score:.3f} {p.title} [{p.document}:{p.start}-{p.end}] {p.text[:160]}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    app = Path(__file__).with_name("app.py")
+    env = dict(os.environ, SOURCEBOOK_INDEX=str(Path(args.index).resolve()))
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(args.port), "--server.address", args.address,
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    print(f"Sourcebook on http://{args.address}:{args.port} (index {args.index})", flush=True)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+# --- parser -----------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sourcebook", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--index", default=str(default_index_dir()), help="index folder (default: %(default)s)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ingest", cmd_ingest, "build or update the index from files and folders")
+    p.add_argument("paths", nargs="*", help=f"files or folders (default: {default_corpus_dir()})")
+    p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+
+    p = add("ask", cmd_ask, "answer a question from the corpus, with citations")
+    p.add_argument("question", help='the question, or "-" to read one per line from standard input')
+    p.add_argument("--json", action="store_true", help="print one JSON object per question, one per line")
+    p.add_argument("-k", type=int, default=None, help="passages to draw the answer from")
+
+    p = add("search", cmd_search, "the passages that best match a query")
+    p.add_argument("query", help='the query, or "-" to read one per line from standard input')
+    p.add_argument("--json", action="store_true", help="print one JSON object per query, one per line")
+    p.add_argument("-k", type=int, default=10, help="how many passages (default: %(default)s)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid", help=argparse.SUPPRESS)
+
+    p = add("serve", cmd_serve, "start the web app")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost", help="listen address (default: %(default)s; no authentication)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sourcebook` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (CliError, BundleError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Safe rendering of corpus text for the web app: pure functions, no Streamlit.
+
+Everything a document contributes (passage text, titles, quotes, references) and
+everything a user types is untrusted. Two ways out are offered:
+
+* `escape_md` for the few places Streamlit only accepts Markdown (labels, alerts):
+  every ASCII punctuation character is backslash-escaped, which CommonMark allows
+  for all of them, so no Markdown, raw HTML, LaTeX (`$`) or Streamlit directive
+  (`:red[...]`, `:material/...:`) can form. Streamlit also rewrites *text* after
+  parsing (`:smile:` emoji, `:streamlit:` logo, `->` arrows); an invisible word
+  joiner breaks those patterns without changing what a reader sees.
+* HTML builders (`highlight`, `answer_html`, `citation_html`, ...) for `st.html`:
+  every piece of text goes through `html.escape`, and the only markup is ours.
+  Streamlit sanitises st.html with DOMPurify as a second line of defence; links are
+  only ever https URLs we build from identifiers, percent-encoded.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import quote as url_quote
+
+from index.models import Answer, Citation, Passage, Reference
+
+# All ASCII punctuation: CommonMark lets a backslash escape any of these.
+_MD_PUNCT = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# U+2060 WORD JOINER: zero-width, no line break. Placed after ":" and inside runs
+# of arrow characters, it defeats Streamlit's post-parse text rewrites.
+JOINER = "\u2060"
+_ARROW_RUN = re.compile(r"(?<=[<>=~-])(?=[<>=~-])")
+
+# Inline styles rather than a stylesheet: st.html is not iframed, and inline styles
+# survive DOMPurify and keep each fragment self-contained.
+MARK_STYLE = "background:#ffe58f;color:#1f1f1f;padding:0 .1em;border-radius:.2em"
+PASSAGE_STYLE = "white-space:pre-wrap;line-height:1.55;margin:.25em 0 .5em 0"
+MUTED_STYLE = "color:#808495;font-size:.9em"
+
+
+def escape_md(text: str) -> str:
+    """`text` made inert for st.markdown / labels / alerts: it renders as exactly these characters."""
+    # Joiners go in before the backslashes, which would split the runs they look for.
+    out = _ARROW_RUN.sub(JOINER, text).replace(":", ":" + JOINER)
+    out = _MD_PUNCT.sub(r"\\\1", out)
+    # A line that starts with 4 spaces would become a code block; a tab likewise.
+    return re.sub(r"(?m)^[ \t]+", "", out)
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value (quotes too, so it is safe inside attributes)."""
+    return html.escape(str(text), quote=True)
+
+
+# --- highlighting ---------------------------------------------------------------
+
+
+def _find(text: str, needle: str, start: int = 0) -> tuple[int, int] | None:
+    """Span of `needle` in `text`, exact first, then with any run of whitespace matching any other."""
+    needle = needle.strip()
+    if not needle:
+        return None
+    i = text.find(needle, start)
+    if i >= 0:
+        return i, i + len(needle)
+    words = needle.split()
+    m = re.compile(r"\s+".join(re.escape(w) for w in words)).search(text, start)
+    return (m.start(), m.end()) if m else None
+
+
+def quote_spans(text: str, quotes: str | Sequence[str]) -> list[tuple[int, int]]:
+    """Where the quoted sentence(s) stand in `text`: sorted, merged, non-overlapping spans.
+
+    A quote that is not found whole is looked for sentence by sentence, since an
+    answer may join sentences that are not adjacent in the passage.
+    """
+    pieces = [quotes] if isinstance(quotes, str) else list(quotes)
+    spans: list[tuple[int, int]] = []
+    for piece in pieces:
+        found = _find(text, piece)
+        if found:
+            spans.append(found)
+            continue
+        for part in re.split(r"(?<=[.!?])\s+", piece):
+            part_span = _find(text, part)
+            if part_span and len(part.strip()) > 1:
+                spans.append(part_span)
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def highlight(passage_text: str, quote: str | Sequence[str]) -> str:
+    """Escaped HTML of the passage with the quoted sentence(s) wrapped in <mark>."""
+    parts: list[str] = []
+    pos = 0
+    for s, e in quote_spans(passage_text, quote):
+        parts.append(esc(passage_text[pos:s]))
+        parts.append(f'<mark style="{MARK_STYLE}">{esc(passage_text[s:e])}</mark>')
+        pos = e
+    parts.append(esc(passage_text[pos:]))
+    return f'<div class="sb-passage" style="{PASSAGE_STYLE}">{"".join(parts)}</div>'
+
+
+def quoted_sentences(citation: Citation) -> list[str]:
+    """The passage's own sentences that the citation quotes (the quote itself if none match)."""
+    found = [t for t in citation.passage.sentence_texts() if t.strip() and t in citation.quote]
+    return found or [citation.quote]
+
+
+# --- answers, citations, references ----------------------------------------------
+
+
+def location(title: str, page: int | None) -> str:
+    """ "Title, page N" (or just the title for page-less documents), as plain text."""
+    return f"{title}, page {page}" if page is not None else title
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer text, escaped, with its [n] markers in bold (only markers of real citations)."""
+    body = esc(answer.text)
+    markers = {c.marker for c in answer.citations}
+
+    def bold(m: re.Match[str]) -> str:
+        return f"<b>{m.group(0)}</b>" if int(m.group(1)) in markers else m.group(0)
+
+    # Escaping leaves "[n]" unchanged, so markers can be found in the escaped text.
+    body = re.sub(r"\[(\d+)\]", bold, body)
+    return f'<div class="sb-answer" style="font-size:1.1em;line-height:1.6">{body}</div>'
+
+
+def reference_links(ref: Reference) -> list[tuple[str, str]]:
+    """(label, https URL) for the identifiers of a reference: DOI, JSTOR, ISBN."""
+    links: list[tuple[str, str]] = []
+    if ref.doi:
+        links.append((f"doi:{ref.doi}", "https://doi.org/" + url_quote(ref.doi.strip(), safe="/")))
+    if ref.jstor:
+        digits = re.sub(r"\D", "", ref.jstor)
+        if digits:
+            links.append((f"JSTOR {digits}", f"https://www.jstor.org/stable/{digits}"))
+    if ref.isbn:
+        digits = re.sub(r"[^0-9Xx]", "", ref.isbn).upper()
+        if digits:
+            links.append((f"ISBN {ref.isbn}", f"https://openlibrary.org/isbn/{digits}"))
+    return links
+
+
+def reference_text(ref: Reference) -> str:
+    """Plain-text citation of a reference: authors (year). Title. Container."""
+    head = "; ".join(ref.authors)
+    if ref.year:
+        head = f"{head} ({ref.year})" if head else f"({ref.year})"
+    parts = [p for p in (head, f"“{ref.title}”" if ref.title else "", ref.container or "") if p]
+    return ". ".join(parts) if parts else ref.raw
+
+
+def reference_html(ref: Reference) -> str:
+    """One reference as an escaped <li> with its identifier links."""
+    links = " · ".join(
+        f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
+        for label, url in reference_links(ref)
+    )
+    tail = f" — {links}" if links else ""
+    return f"<li>{esc(reference_text(ref))}{tail}</li>"
+
+
+def citation_html(
+    marker: int | None, passage: Passage, quotes: str | Sequence[str] = (), references: Iterable[Reference] = ()
+) -> str:
+    """A citation card: "[n] title, page N", the passage (quote highlighted), its references."""
+    label = f"[{marker}] " if marker is not None else ""
+    head = f"<div><b>{esc(label + location(passage.title, passage.page))}</b></div>"
+    refs = list(references)
+    tail = ""
+    if refs:
+        items = "".join(reference_html(r) for r in refs)
+        tail = f'<div style="{MUTED_STYLE}">References</div><ul style="margin-top:.2em">{items}</ul>'
+    return f'<div class="sb-citation">{head}{highlight(passage.text, quotes)}{tail}</div>'
