@@ -220,44 +220,49 @@ def read_bibtex(document: str, text: str) -> list[Reference]:
 
     Authors are split on " and " by bibtexparser (braced groups kept whole), LaTeX
     in text fields is decoded, and "--" in pages becomes an en dash as LaTeX prints it.
+    Entries bibtexparser cannot read (or whose key repeats) are skipped.
     """
     library = bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors()])
-    refs: list[Reference] = []
-    for entry in library.entries:
-        values: dict[str, str] = {}
-        for f in entry.fields:
-            key = f.key.lower()
-            if isinstance(f.value, str):
-                values[key] = _decode(f.value) if key in _TEXT_FIELDS else f.value.strip()
-        authors_field = entry.fields_dict.get("author") or entry.fields_dict.get("editor")
-        authors: tuple[str, ...] = ()
-        if authors_field is not None:
-            names = authors_field.value if isinstance(authors_field.value, list) else [authors_field.value]
-            authors = tuple(_decode(n) for n in names if n.strip() and n.strip().lower() != "others")
-        year = values.get("year") or (values["date"][:4] if values.get("date") else None)
-        eprint_type = values.get("eprinttype", "").lower()
-        refs.append(
-            Reference(
-                id=f"{document}#{entry.key}",
-                document=document,
-                label=entry.key,
-                raw=(entry.raw or "").strip(),
-                authors=authors,
-                year=year,
-                date=values.get("date"),
-                title=values.get("title"),
-                container=values.get("journal") or values.get("journaltitle") or values.get("booktitle"),
-                volume=values.get("volume"),
-                issue=values.get("number") or values.get("issue"),
-                pages=values.get("pages"),
-                publisher=values.get("publisher"),
-                doi=values.get("doi"),
-                isbn=values.get("isbn"),
-                issn=values.get("issn"),
-                jstor=values.get("jstor") or (values.get("eprint") if eprint_type == "jstor" else None),
-                s2cid=values.get("s2cid"),
-                hdl=values.get("hdl") or (values.get("eprint") if eprint_type in ("hdl", "handle") else None),
-                url=values.get("url"),
-            )
-        )
-    return refs
+    return [_reference(document, entry) for entry in library.entries]
+
+
+def _reference(document: str, entry: Entry) -> Reference:
+    values: dict[str, str] = {}
+    for f in entry.fields:
+        key = f.key.lower()
+        if isinstance(f.value, str) and f.value.strip():
+            values[key] = _decode(f.value) if key in _TEXT_FIELDS else f.value.strip()
+
+    def get(*keys: str) -> str | None:
+        return next((values[k] for k in keys if values.get(k)), None)
+
+    names_field = entry.fields_dict.get("author") or entry.fields_dict.get("editor")
+    names = names_field.value if names_field is not None else []
+    names = names if isinstance(names, list) else [names]
+    authors = tuple(_decode(n) for n in names if n.strip() and n.strip().lower() != "others")
+    date = get("date")
+    eprint_type = (get("eprinttype") or "").lower()
+    doi = get("doi")
+    return Reference(
+        id=f"{document}#{entry.key}",
+        document=document,
+        label=entry.key,
+        raw=(entry.raw or "").strip(),
+        authors=authors,
+        year=get("year") or (date[:4] if date and date[:4].isdigit() else None),
+        date=date,
+        title=get("title"),
+        container=get("journal", "journaltitle", "booktitle"),
+        volume=get("volume"),
+        issue=get("number", "issue"),
+        pages=get("pages"),
+        publisher=get("publisher"),
+        # a DOI field holding a resolver link or a "doi:" prefix is reduced to the bare DOI
+        doi=re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I) if doi else None,
+        isbn=get("isbn"),
+        issn=get("issn"),
+        jstor=get("jstor") or (get("eprint") if eprint_type == "jstor" else None),
+        s2cid=get("s2cid"),
+        hdl=get("hdl") or (get("eprint") if eprint_type in ("hdl", "handle") else None),
+        url=get("url"),
+    )

@@ -101,7 +101,9 @@ def lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise LockedError(f"{index_dir}: another ingestion is writing this index; try again when it ends") from exc
+                raise LockedError(
+                    f"{index_dir}: another ingestion is writing this index; try again when it ends"
+                ) from exc
             raise
         try:
             yield
@@ -210,7 +212,9 @@ def check_generation(index_dir: Path, model: str | None = None) -> tuple[Path, d
     assert manifest is not None
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
-        raise BundleError(f"{index_dir}: index format {version}, this Sourcebook reads format {FORMAT_VERSION}; {rebuild}")
+        raise BundleError(
+            f"{index_dir}: index format {version}, this Sourcebook reads format {FORMAT_VERSION}; {rebuild}"
+        )
     if model is not None and manifest.get("model") != model:
         raise BundleError(
             f"{index_dir}: built with model {manifest.get('model')!r}, configured model is {model!r}; {rebuild}"

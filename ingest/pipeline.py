@@ -169,7 +169,7 @@ def embed_key(model: str, text: str) -> str:
 def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     """Vectors of the live bundle by content key, so unchanged passages are never re-embedded."""
     try:
-        gen, manifest = bundle.check_generation(index_dir, model)
+        gen, _ = bundle.check_generation(index_dir, model)
         keys = Store(gen / "store.sqlite").embed_keys()
         vectors = bundle.load_embeddings(gen)
     except (bundle.BundleError, OSError, ValueError):
@@ -251,7 +251,8 @@ def _build(
     for path, doc_id in files:
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED:
-            fail(FileError(str(path), f"unsupported file type {suffix or '(none)'}; Sourcebook reads .txt, .md, .pdf, .bib"))
+            kind = suffix or "(none)"
+            fail(FileError(str(path), f"unsupported file type {kind}; Sourcebook reads .txt, .md, .pdf and .bib"))
             continue
         try:
             raw = read_any(path, settings.max_file_bytes)

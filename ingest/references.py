@@ -141,8 +141,7 @@ def _sentence_end(text: str, start: int = 0) -> int | None:
     for m in re.finditer(r"[.?!](?=\s|$)", text[start:]):
         pos = start + m.start()
         if text[pos] == ".":
-            token = re.search(r"(\S*)$", text[:pos])
-            word = token.group(1) if token else ""
+            word = text[max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1 : pos]
             if word.endswith((")", "]", '"', "”")):
                 return pos  # "(2nd ed.). Publisher": the period after a bracket ends the sentence
             if "." in word or len(word.strip("(")) == 1 or word.lower() in _ABBREVIATIONS:
@@ -327,7 +326,7 @@ _MAX_ENTRY = 1000  # characters; longer "entries" are prose paragraphs
 
 def _heading_text(block_text: str) -> str:
     """A block's text as a heading name: "## References:" -> "references"."""
-    first = block_text.strip().split("\n", 1)[0]
+    first = block_text.strip().split("\n", 1)[0].replace("[edit]", "")
     return re.sub(r"^[#=*\s\d.]+|[\s:*#=]+$", "", first).strip().lower()
 
 
@@ -353,7 +352,8 @@ def _entries(block_text: str) -> tuple[str, list[tuple[str | None, str]]]:
 
     In a numbered block every labelled line starts an entry. In an unnumbered block a
     line starts an entry when it is not indented past the first line (hanging indents
-    mark continuations), looks like "Surname, I. (Year)" and the line before ended a sentence.
+    mark continuations) and looks like "Surname, I. (Year)"; without hanging indents the line
+    before must also have ended the previous entry (a period, a bracket, a link or a DOI).
     """
     lines = [ln for ln in block_text.split("\n") if ln.strip()]
     if not lines:
@@ -465,7 +465,21 @@ def find_references(document: str, text: str, blocks: list[Block]) -> tuple[list
             refs.extend(parse_reference(t, label or "", document) for label, t in run.entries)
         else:
             refs.extend(_author_year_labelled(document, [t for _, t in run.entries]))
-    return refs, consumed
+    return _distinct(document, refs), consumed
+
+
+def _distinct(document: str, refs: list[Reference]) -> list[Reference]:
+    """Keep ids unique when two lists of a document reuse labels ("Notes" and "References" both
+    from 1): the first list keeps its labels, which inline markers resolve to; later ones get "1b"."""
+    seen: set[str] = set()
+    out = []
+    for ref in refs:
+        label, n = ref.label, 1
+        while label in seen:
+            label, n = ref.label + _backlink_label(n), n + 1
+        seen.add(label)
+        out.append(ref if label == ref.label else replace(ref, label=label, id=f"{document}#{label}"))
+    return out
 
 
 def _author_year_labelled(document: str, entries: list[str]) -> list[Reference]:

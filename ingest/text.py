@@ -123,9 +123,8 @@ def blocks(text: str, page_starts: tuple[int, ...] = ()) -> list[Block]:
             flush()
             continue
         nxt = text[lines[i + 1][0] : lines[i + 1][1]] if i + 1 < len(lines) else ""
-        if _LIST_ITEM.match(line) or one_per_line:
-            flush()
-        elif s in page_breaks and cur and _TERMINAL.search(text[cur[-1][0] : cur[-1][1]].strip()):
+        new_page = s in page_breaks and cur and _TERMINAL.search(text[cur[-1][0] : cur[-1][1]].strip())
+        if _LIST_ITEM.match(line) or one_per_line or new_page:
             flush()
         cur.append((s, e))
         if one_per_line:

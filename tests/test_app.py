@@ -42,6 +42,7 @@ HOSTILE = [
     "![img](https://example.com/x.png)",
     "<img src=x onerror=alert(1)>",
     "back\\slash \\:red[x]",
+    "www.example.com https://example.com a@example.com",
 ]
 
 
@@ -49,7 +50,7 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def app_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of corpus/, built once for this module."""
     folder = tmp_path_factory.mktemp("app-index")
     report = ingest([ROOT / "corpus"], folder)
@@ -98,8 +99,8 @@ def marked(fragment: str) -> list[str]:
 # --- the app -----------------------------------------------------------------------
 
 
-def test_answer_with_cited_highlighted_passage(corpus_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = ask(app_for(corpus_index, monkeypatch), HERZ_QUESTION)
+def test_answer_with_cited_highlighted_passage(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = ask(app_for(app_index, monkeypatch), HERZ_QUESTION)
     assert not at.exception, at.exception
     answer, *citations = htmls(at)
     assert "Herz" in answer and "[1]" in answer
@@ -115,8 +116,8 @@ def test_answer_with_cited_highlighted_passage(corpus_index: Path, monkeypatch: 
     assert not at.warning
 
 
-def test_out_of_corpus_question_abstains(corpus_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = ask(app_for(corpus_index, monkeypatch), "What is the melting point of iron?")
+def test_out_of_corpus_question_abstains(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = ask(app_for(app_index, monkeypatch), "What is the melting point of iron?")
     assert not at.exception, at.exception
     assert len(at.warning) == 1 and "does not answer" in at.warning[0].value
     nearest = htmls(at)
@@ -125,8 +126,8 @@ def test_out_of_corpus_question_abstains(corpus_index: Path, monkeypatch: pytest
     assert all("sb-answer" not in h for h in nearest)
 
 
-def test_deep_link_asks_on_load(corpus_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = app_for(corpus_index, monkeypatch)
+def test_deep_link_asks_on_load(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app_for(app_index, monkeypatch)
     at.query_params["q"] = HERZ_QUESTION
     at.run()
     assert not at.exception, at.exception
@@ -135,8 +136,8 @@ def test_deep_link_asks_on_load(corpus_index: Path, monkeypatch: pytest.MonkeyPa
     assert "Herz" in answer and "[1]" in answer
 
 
-def test_sidebar_shows_corpus_at_a_glance(corpus_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = app_for(corpus_index, monkeypatch)
+def test_sidebar_shows_corpus_at_a_glance(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app_for(app_index, monkeypatch)
     at.run()
     metrics = {m.label: m.value for m in at.sidebar.metric}
     assert metrics["Documents"] == "2"
@@ -144,6 +145,22 @@ def test_sidebar_shows_corpus_at_a_glance(corpus_index: Path, monkeypatch: pytes
     assert {"References", "Glossary"} <= metrics.keys()
     captions = " ".join(c.value for c in at.sidebar.caption)
     assert "Model" in captions and "Built" in captions
+
+
+def test_rebuilt_index_is_noticed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A running app picks up a rebuilt index (new CURRENT generation) without a restart."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "one.txt").write_text("Moles\n\nThe star-nosed mole hunts by touch in wet soil and shallow water.\n")
+    ingest([corpus], index)
+    at = app_for(index, monkeypatch)
+    at.run()
+    assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "1"
+    (corpus / "two.txt").write_text("Voles\n\nThe field vole feeds on grasses and breeds through the summer.\n")
+    ingest([corpus], index)
+    at.run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "2"
 
 
 def test_no_index_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,6 +220,8 @@ def test_escape_md_is_inert(hostile: str) -> None:
     assert not re.search(r"(?<!\\):", md)
     assert not re.search(r":(?!" + JOINER + ")", md)
     assert "$" not in md.replace("\\$", "")
+    # Nor a GFM autolink (CommonMark above does not do those): "www." and "@" are joined.
+    assert not re.search(r"(?i)www\\?\.|@(?!" + JOINER + ")", md)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -247,7 +266,7 @@ def test_citation_card_is_escaped_and_links_are_https() -> None:
     assert all(not k.startswith("on") for _, attrs in tags for k in attrs)
     text = html.unescape(re.sub(r"<[^>]+>", "", out))
     assert "[2] <img src=x onerror=alert(1)>, page 3" in text
-    assert "<b>Evil</b>; Jervis, Robert (1978)" in text and ":red[Title]" in text
+    assert "<b>Evil</b>; Jervis, Robert (1978). “:red[Title].” <script>x</script>" in text
     assert marked(out) == ["The <b>quoted</b> sentence."]
 
 

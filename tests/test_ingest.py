@@ -121,7 +121,7 @@ def test_other_model_or_format_is_refused(tmp_path: Path, corpus_index: Path) ->
     assert gen is not None
     manifest = json.loads((gen / "manifest.json").read_text())
     (gen / "manifest.json").write_text(json.dumps({**manifest, "model": "some-other-model"}))
-    with pytest.raises(BundleError, match="some-other-model.*sourcebook ingest"):
+    with pytest.raises(BundleError, match=r"some-other-model.*sourcebook ingest"):
         Engine(copy)
     (gen / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
     with pytest.raises(BundleError, match="format 99"):

@@ -15,7 +15,9 @@ def test_normalise_keeps_words_and_quotes() -> None:
 
 
 def test_initials_and_abbreviations_do_not_end_sentences() -> None:
-    got = sentences("The term was coined by John H. Herz in 1950. He is the R. Wendell Harrison Professor, e.g. at Chicago. Done.")
+    got = sentences(
+        "The term was coined by John H. Herz in 1950. He is the R. Wendell Harrison Professor, e.g. at Chicago. Done."
+    )
     assert got == [
         "The term was coined by John H. Herz in 1950.",
         "He is the R. Wendell Harrison Professor, e.g. at Chicago.",

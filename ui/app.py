@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 # `streamlit run ui/app.py` puts ui/ (not the project root) on sys.path; until the
@@ -70,14 +71,25 @@ def get_engine() -> Engine | None:
 
 
 def show_no_index(folder: Path) -> None:
+    path = folder.as_posix()
+    # A code span shows its content literally; only a backtick could end it early.
+    example = f" (for example `sourcebook ingest corpus/ --index {path}`)" if "`" not in path else ""
     st.info(
-        f"There is no index at {escape_md(str(folder))} yet. Build one from your documents with "
-        "`sourcebook ingest` (for example `sourcebook ingest corpus/`), or set SOURCEBOOK\\_INDEX "
-        "to the folder of an existing index; then reload this page."
+        f"There is no index at {escape_md(path)} yet. Build one from your documents with "
+        f"`sourcebook ingest`{example}, or set SOURCEBOOK\\_INDEX to the folder of an existing index; "
+        "then reload this page."
     )
 
 
 # --- sidebar ---------------------------------------------------------------------
+
+
+def _when(stamp: object) -> str:
+    """The manifest's build time, minutes only ("2026-11-22 21:56 UTC"); as stored when unparsable."""
+    try:
+        return datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%S%z").strftime("%Y-%m-%d %H:%M %Z")
+    except ValueError:
+        return str(stamp or "unknown")
 
 
 def sidebar(engine: Engine) -> None:
@@ -90,7 +102,7 @@ def sidebar(engine: Engine) -> None:
         right.metric("Passages", stats.get("passages", 0))
         left.metric("References", stats.get("references", 0))
         right.metric("Glossary", stats.get("glossary", 0))
-        st.caption(f"Built {escape_md(str(stats.get('built_at') or 'unknown'))}")
+        st.caption(f"Built {escape_md(_when(stats.get('built_at')))}")
         st.caption(f"Model {escape_md(str(stats.get('model') or 'unknown'))}")
 
 
@@ -173,7 +185,7 @@ PAGES: list[tuple[Callable[[], None], str, str]] = [
 
 def main() -> None:
     st.set_page_config(page_title="Sourcebook", page_icon=":material/menu_book:", layout="wide")
-    pages = [st.Page(fn, title=title, icon=icon, default=(i == 0)) for i, (fn, title, icon) in enumerate(PAGES)]
+    pages = [st.Page(fn, title=title, icon=icon, default=fn is ask_page) for fn, title, icon in PAGES]
     page = st.navigation(pages)
     folder = index_dir()
     try:
@@ -184,4 +196,6 @@ def main() -> None:
     page.run()
 
 
-main()
+# `streamlit run` (and AppTest) execute this file as __main__; importing it runs nothing.
+if __name__ == "__main__":
+    main()

@@ -126,6 +126,23 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from index.evaluate import evaluate
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such question file")
+    try:
+        report = evaluate(_engine(args), path, mode=args.mode)
+    except (ValueError, KeyError) as exc:
+        raise CliError(f"{path}: not a question file ({type(exc).__name__}: {exc})") from exc
+    if args.json:
+        _print_json(report.totals)
+    else:
+        print(report.text())
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).with_name("app.py")
     env = dict(os.environ, SOURCEBOOK_INDEX=str(Path(args.index).resolve()))
@@ -133,6 +150,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.address", args.address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]
     print(f"Sourcebook on http://{args.address}:{args.port} (index {args.index})", flush=True)
     try:
@@ -168,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per query, one per line")
     p.add_argument("-k", type=int, default=10, help="how many passages (default: %(default)s)")
     p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid", help=argparse.SUPPRESS)
+
+    p = add("eval", cmd_eval, "score a question set (QA or retrieval format) against the index")
+    p.add_argument("file", help="a .jsonl question file")
+    p.add_argument("--json", action="store_true", help="print the totals as one JSON object")
+    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid",
+                   help="ranking for retrieval sets (default: %(default)s)")
+    p.add_argument("-k", type=int, default=None, help="passages to draw each answer from")
 
     p = add("serve", cmd_serve, "start the web app")
     p.add_argument("--port", type=int, default=8501)

@@ -7,8 +7,9 @@ everything a user types is untrusted. Two ways out are offered:
   every ASCII punctuation character is backslash-escaped, which CommonMark allows
   for all of them, so no Markdown, raw HTML, LaTeX (`$`) or Streamlit directive
   (`:red[...]`, `:material/...:`) can form. Streamlit also rewrites *text* after
-  parsing (`:smile:` emoji, `:streamlit:` logo, `->` arrows); an invisible word
-  joiner breaks those patterns without changing what a reader sees.
+  parsing (`:smile:` emoji, `:streamlit:` logo, `->` arrows, bare `www.` and
+  e-mail autolinks); an invisible word joiner breaks those patterns without
+  changing what a reader sees.
 * HTML builders (`highlight`, `answer_html`, `citation_html`, ...) for `st.html`:
   every piece of text goes through `html.escape`, and the only markup is ours.
   Streamlit sanitises st.html with DOMPurify as a second line of defence; links are
@@ -30,6 +31,8 @@ _MD_PUNCT = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 # of arrow characters, it defeats Streamlit's post-parse text rewrites.
 JOINER = "\u2060"
 _ARROW_RUN = re.compile(r"(?<=[<>=~-])(?=[<>=~-])")
+# GFM turns bare "www.x.org" and "a@b.org" into links even when escaped; a joiner stops it.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=@)")
 
 # Inline styles rather than a stylesheet: st.html is not iframed, and inline styles
 # survive DOMPurify and keep each fragment self-contained.
@@ -41,7 +44,7 @@ MUTED_STYLE = "color:#808495;font-size:.9em"
 def escape_md(text: str) -> str:
     """`text` made inert for st.markdown / labels / alerts: it renders as exactly these characters."""
     # Joiners go in before the backslashes, which would split the runs they look for.
-    out = _ARROW_RUN.sub(JOINER, text).replace(":", ":" + JOINER)
+    out = _AUTOLINK.sub(JOINER, _ARROW_RUN.sub(JOINER, text)).replace(":", ":" + JOINER)
     out = _MD_PUNCT.sub(r"\\\1", out)
     # A line that starts with 4 spaces would become a code block; a tab likewise.
     return re.sub(r"(?m)^[ \t]+", "", out)
@@ -154,8 +157,12 @@ def reference_text(ref: Reference) -> str:
     head = "; ".join(ref.authors)
     if ref.year:
         head = f"{head} ({ref.year})" if head else f"({ref.year})"
-    parts = [p for p in (head, f"“{ref.title}”" if ref.title else "", ref.container or "") if p]
-    return ". ".join(parts) if parts else ref.raw
+    title = ""
+    if ref.title:
+        # House style: the title's full stop goes inside the quotation marks.
+        title = f"“{ref.title}”" if ref.title[-1] in ".?!" else f"“{ref.title}.”"
+    out = " ".join(p for p in (f"{head}." if head else "", title, ref.container or "") if p)
+    return out or ref.raw
 
 
 def reference_html(ref: Reference) -> str:
@@ -169,7 +176,10 @@ def reference_html(ref: Reference) -> str:
 
 
 def citation_html(
-    marker: int | None, passage: Passage, quotes: str | Sequence[str] = (), references: Iterable[Reference] = ()
+    marker: int | None,
+    passage: Passage,
+    quotes: str | Sequence[str] = (),
+    references: Iterable[Reference] = (),
 ) -> str:
     """A citation card: "[n] title, page N", the passage (quote highlighted), its references."""
     label = f"[{marker}] " if marker is not None else ""

@@ -1,0 +1,353 @@
+"""Claim checking: is a sentence someone wrote supported, contradicted or not supported by the corpus?
+
+The claim is aligned with the corpus sentence (or two adjacent sentences joined)
+whose embedding is closest to it, among the passages retrieved for it. The
+alignment says whether the corpus speaks *about* the claim; whether it agrees is
+decided by comparing checkable details of the claim and the aligned text:
+
+* years and other numbers ("1960" where the corpus says "1950"),
+* nationality adjectives ("French scholar" where it says "German scholar"),
+* capitalised names ("Jervis" where it says "Herz"),
+* a few opposite pairs ("offensive" where it says "defensive"),
+* negation ("viewed" where it says "did not view"), compared clause by clause so
+  that "X, but he did not view Y" does not contradict "X".
+
+Verdicts:
+
+* supported — cosine >= SUPPORT_COSINE, no conflicting detail, every name and
+  number of the claim found in the evidence and most of its content words too;
+* contradicted — a detail conflicts, the alignment is close enough to be the same
+  statement (cosine >= CONTRADICT_COSINE, the rest of the claim mostly covered)
+  and claim and text agree on at least one anchor (a shared name, year or
+  number): a claim that differs in *every* detail ("first described by Thomas
+  Hobbes in 1651") is about something else, so it is not supported rather than
+  contradicted;
+* not_supported — everything else.
+
+Where it stops:
+
+* No entailment model is available offline; meaning is judged by sentence
+  embeddings (all-MiniLM-L6-v2) and word overlap. A paraphrase that shares few
+  words with the corpus and scores below the cosine threshold is "not_supported".
+* Conflicts are found only for the detail kinds listed above. A changed verb or
+  common noun ("caused" vs "prevented", "liberal" vs "realist" outside the small
+  opposite list) is not seen: such a claim can come out "supported" when the
+  rest matches closely.
+* Negation is lexical ("not", "never", "no", "n't", ...). Double negatives,
+  "few", "hardly", "failed to" and negative prefixes ("unstable") are not
+  understood.
+* Numbers are compared as bare tokens: units, ranges, rounding and spelled-out
+  numbers ("fifty") are not normalised; a claim year differing from a sentence
+  that holds two years of which one matches is not a conflict.
+* Names are capitalised words; a name written differently ("J. Herz" vs
+  "John H. Herz" matches by surname, but "Herzian" does not) or a pronoun
+  ("he") standing for a name is not resolved beyond the previous sentence.
+* Only one aligned statement is judged: a claim joining two facts from distant
+  places of the corpus is checked against the closest one only.
+* Thresholds were calibrated on the small demo corpus (security dilemma); other
+  corpora or models may need other values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from index.answer import content_words
+from index.engine import Engine
+from index.models import Citation, Passage
+from index.store import STOPWORDS
+
+Verdict = Literal["supported", "contradicted", "not_supported"]
+
+# Calibrated on the demo corpus with all-MiniLM-L6-v2: close paraphrases of corpus
+# sentences score 0.80-0.97 (sentence led by its section heading), restatements that
+# drop words such as "first" or "study" about 0.75; claims on the same subject that
+# say something else 0.45-0.70; off-topic claims < 0.2.
+SUPPORT_COSINE = 0.72
+CONTRADICT_COSINE = 0.55
+# Share of the claim's content words that must stand in the evidence.
+SUPPORT_COVERAGE = 0.5
+# Share of the claim's content words outside the conflicting details that must
+# stand in the evidence for a conflict to be a contradiction of *this* statement.
+CONTRADICT_COVERAGE = 0.5
+RETRIEVE_K = 8
+
+NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "nobody", "nothing", "cannot", "without"})
+_NEGATION_SUFFIX = re.compile(r"n't\b|n’t\b", re.I)
+
+# Nationality and other group adjectives: one replaced by another is a conflict.
+DEMONYMS = frozenset(
+    """afghan albanian algerian american argentine argentinian armenian australian austrian belgian bolivian
+    bosnian brazilian british bulgarian burmese cambodian canadian chilean chinese colombian croatian cuban
+    czech danish dutch ecuadorian egyptian english estonian ethiopian european filipino finnish french
+    georgian german ghanaian greek hungarian icelandic indian indonesian iranian iraqi irish israeli
+    italian jamaican japanese jordanian kenyan korean kurdish latvian lebanese libyan lithuanian
+    malaysian mexican mongolian moroccan nigerian norwegian pakistani palestinian persian peruvian polish
+    portuguese prussian romanian roman russian saudi scottish serbian slovak slovenian somali soviet
+    spanish sudanese swedish swiss syrian taiwanese thai tunisian turkish ukrainian venezuelan
+    vietnamese welsh yemeni african asian arab latin""".split()
+)
+
+# A deliberately short list of opposites that fill the same slot in this domain.
+_OPPOSITES = [
+    ("offensive", "defensive"), ("offense", "defense"), ("increase", "decrease"), ("more", "less"),
+    ("stronger", "weaker"), ("stable", "unstable"), ("realist", "liberal"), ("realism", "liberalism"),
+]
+OPPOSITES = {a: b for a, b in _OPPOSITES} | {b: a for a, b in _OPPOSITES}
+
+_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w'’.-]*[\w]|[A-Za-zÀ-ÖØ-öø-ÿ]|\d[\d,.]*\d|\d")
+_YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})$")
+_CLAUSE_SPLIT = re.compile(r",\s*(?:but|while|whereas|although|though|yet)\s+|;\s*|\s+but\s+|\s+—\s+", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Details:
+    """The checkable details of a text: years, other numbers, names, demonyms, words."""
+
+    years: frozenset[str]
+    numbers: frozenset[str]
+    names: frozenset[str]  # lower-cased capitalised words inside a sentence, not stop words or demonyms
+    initial: frozenset[str]  # capitalised words opening a sentence: a name or just a capital letter
+    demonyms: frozenset[str]
+    words: frozenset[str]  # every lower-cased word, for name look-ups and opposites
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the token at `start` opens a sentence (or a quotation, a bracket)."""
+    before = text[:start].rstrip(" \t\n\"“‘'([")
+    return not before or before[-1] in ".!?:;"
+
+
+def details(text: str) -> Details:
+    """Extract the details of `text` that a claim and a corpus sentence can disagree on."""
+    years: set[str] = set()
+    numbers: set[str] = set()
+    names: set[str] = set()
+    initial: set[str] = set()
+    demonyms: set[str] = set()
+    words: set[str] = set()
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        low = tok.lower().rstrip(".")
+        if tok[0].isdigit():
+            value = tok.replace(",", "")
+            (years if _YEAR.match(value) else numbers).add(value)
+            continue
+        for part in re.split(r"[-.'’]", low):
+            if part:
+                words.add(part)
+        words.add(low)
+        if low in DEMONYMS:
+            demonyms.add(low)
+        elif tok[0].isupper() and low not in STOPWORDS and len(low) > 1:
+            # Initials ("H.") are skipped by the length test: "John H. Herz" and "John Herz" are one
+            # name. A capital opening a sentence proves nothing ("Consequently", "Military"), so
+            # such words only anchor a claim; they are never taken as a conflicting name.
+            name = low.removesuffix("'s").removesuffix("’s")
+            (initial if _opens_sentence(text, m.start()) else names).add(name)
+    return Details(frozenset(years), frozenset(numbers), frozenset(names), frozenset(initial),
+                   frozenset(demonyms), frozenset(words))
+
+
+def _negated(text: str) -> bool:
+    low = text.lower()
+    return bool(_NEGATION_SUFFIX.search(low)) or any(t.lower() in NEGATIONS for t in _tokens(low))
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+
+
+def negation_conflict(claim: str, evidence: str) -> bool:
+    """Whether a clause of the claim and the evidence clause sharing most words with it differ in negation."""
+    ev_clauses = [c for s in _SENTENCE_END.split(evidence) for c in _clauses(s)]
+    for clause in _clauses(claim):
+        words = content_words(clause)
+        if not words or not ev_clauses:
+            continue
+        best = max(ev_clauses, key=lambda c: len(words & content_words(c)))
+        # A clause sharing under half its words with any evidence clause is not compared.
+        if len(words & content_words(best)) * 2 < len(words):
+            continue
+        if _negated(clause) != _negated(best):
+            return True
+    return False
+
+
+def conflicts(claim: str, evidence: str) -> tuple[list[str], set[str], int]:
+    """Details of the claim that the evidence contradicts, the claim words involved, and
+    how many details they share (anchors: the same name, year or number on both sides)."""
+    c, e = details(claim), details(evidence)
+    found: list[str] = []
+    involved: set[str] = set()
+    for kind, cv, ev in (("year", c.years, e.years), ("number", c.numbers, e.numbers),
+                         ("nationality", c.demonyms, e.demonyms)):
+        # A value of the claim missing from the evidence, where the evidence holds a value of
+        # the same kind the claim does not: the same slot filled differently.
+        missing, other = cv - ev, ev - cv
+        if missing and other:
+            found.append(f"{kind}: claim says {', '.join(sorted(missing))}, source says {', '.join(sorted(other))}")
+            involved |= missing
+    missing_names = {n for n in c.names if n not in e.words}
+    other_names = {n for n in e.names if n not in c.words}
+    if missing_names and other_names:
+        found.append(f"name: claim says {', '.join(sorted(missing_names))}, "
+                     f"source says {', '.join(sorted(other_names))}")
+        involved |= missing_names
+    for w in sorted(c.words):
+        opposite = OPPOSITES.get(w)
+        if opposite and w not in e.words and opposite in e.words and opposite not in c.words:
+            found.append(f"opposite: claim says {w}, source says {opposite}")
+            involved.add(w)
+    if negation_conflict(claim, evidence):
+        found.append("negation: claim and source differ in negation")
+    anchors = len(c.years & e.years) + len(c.numbers & e.numbers) + len({n for n in c.names | c.initial
+                                                                         if n in e.words})
+    return found, involved, anchors
+
+
+def unverified(claim: str, evidence: str) -> list[str]:
+    """Names and numbers of the claim that the evidence does not mention at all."""
+    c, e = details(claim), details(evidence)
+    out = sorted((c.years - e.years) | (c.numbers - e.numbers) | (c.demonyms - e.words))
+    return out + sorted(n for n in c.names if n not in e.words)
+
+
+def coverage(claim_words: set[str], evidence: str) -> float:
+    """Share of the claim's content words that stand in the evidence."""
+    if not claim_words:
+        return 1.0
+    return len(claim_words & content_words(evidence)) / len(claim_words)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A sentence, or two adjacent sentences, of a passage, with its similarity to the claim."""
+
+    passage: Passage
+    indexes: tuple[int, ...]
+    text: str  # the sentence(s) as quoted
+    context: str  # the text compared: led by the section heading and, for a pronoun, the sentence before
+    cosine: float
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """A claim's verdict, its score (cosine of the aligned text) and the citations it rests on."""
+
+    claim: str
+    verdict: Verdict
+    score: float
+    evidence: tuple[Citation, ...] = ()
+    reasons: tuple[str, ...] = field(default=())  # conflicts found or why it is not supported
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "verdict": self.verdict,
+            "score": round(float(self.score), 4),
+            "evidence": [c.to_json() for c in self.evidence],
+        }
+
+
+def _alignments(engine: Engine, claim: str, qvec: np.ndarray) -> list[Alignment]:
+    """Every sentence and adjacent pair of the passages retrieved for the claim, best first."""
+    items: list[tuple[Passage, tuple[int, ...], str, str]] = []
+    for hit in engine.search(claim, k=RETRIEVE_K):
+        p = hit.passage
+        texts = p.sentence_texts()
+        lead = f"{p.section}: " if p.section else ""
+        for i, t in enumerate(texts):
+            if len(t) < 2:
+                continue
+            # Same context as answer scoring: the heading, and the sentence before a pronoun.
+            prev = f"{texts[i - 1]} " if i > 0 and re.match(r"(?:he|she|it|they|this|these|its|his|her|their)\b",
+                                                          t, re.I) else ""
+            items.append((p, (i,), t, f"{lead}{prev}{t}"))
+            if i + 1 < len(texts):
+                pair = f"{t} {texts[i + 1]}"
+                items.append((p, (i, i + 1), pair, f"{lead}{pair}"))
+    if not items:
+        return []
+    vectors = engine.embed_sentences([ctx for *_, ctx in items])
+    sims = vectors @ qvec
+    out = [Alignment(p, idx, t, ctx, float(s)) for (p, idx, t, ctx), s in zip(items, sims, strict=True)]
+    out.sort(key=lambda a: -a.cosine)
+    return out
+
+
+def _citation(engine: Engine, a: Alignment, marker: int) -> Citation:
+    refs = engine.references_for(a.passage, list(a.indexes))
+    return Citation(marker=marker, passage=a.passage, quote=a.text, score=a.cosine, references=refs)
+
+
+def _judge(claim: str, words: set[str], a: Alignment) -> tuple[Verdict, list[str]]:
+    """The verdict one alignment gives the claim, with the reasons."""
+    evidence = a.context
+    found, involved, anchors = conflicts(claim, a.text)
+    if found:
+        rest = words - content_words(" ".join(involved))
+        anchored = anchors > 0 or a.cosine >= SUPPORT_COSINE
+        if a.cosine >= CONTRADICT_COSINE and anchored and coverage(rest, evidence) >= CONTRADICT_COVERAGE:
+            return "contradicted", found
+        return "not_supported", found
+    missing = unverified(claim, evidence)
+    if a.cosine >= SUPPORT_COSINE and not missing and coverage(words, evidence) >= SUPPORT_COVERAGE:
+        return "supported", []
+    why = [f"not in the source: {', '.join(missing)}"] if missing else []
+    return "not_supported", why or [f"closest text is not close enough (cosine {a.cosine:.2f})"]
+
+
+def check_claim(engine: Engine, claim: str) -> ClaimCheck:
+    """Check one claim against the corpus: supported, contradicted or not_supported, with evidence."""
+    claim = " ".join(claim.split())[:2000]
+    if not any(ch.isalnum() for ch in claim):
+        return ClaimCheck(claim, "not_supported", 0.0, reasons=("empty claim",))
+    qvec = engine.embed_query(claim)
+    aligned = _alignments(engine, claim, qvec)
+    if not aligned:
+        return ClaimCheck(claim, "not_supported", 0.0, reasons=("nothing retrieved",))
+    words = content_words(claim)
+    # Judge the closest few alignments: the very closest may be a pair that blurs a detail
+    # or a sentence on the same subject; a support wins over a contradiction only when it
+    # is at least as close (a paraphrase elsewhere in the corpus confirms the claim).
+    best = aligned[0]
+    verdict: Verdict = "not_supported"
+    reasons: list[str] = []
+    chosen: Alignment | None = None
+    for a in aligned[:6]:
+        if a.cosine < CONTRADICT_COSINE:
+            break
+        v, why = _judge(claim, words, a)
+        if v == "not_supported":
+            if chosen is None and not reasons:
+                reasons = why
+            continue
+        if chosen is None or (v == "supported" and verdict == "contradicted" and a.cosine >= chosen.cosine - 0.02):
+            verdict, reasons, chosen = v, why, a
+        if verdict == "supported":
+            break
+    if chosen is None:
+        if not reasons:
+            reasons = [f"closest text is not close enough (cosine {best.cosine:.2f})"]
+        # Show what came closest when it is on the subject; nothing when it is not.
+        evidence = (_citation(engine, best, 1),) if best.cosine >= CONTRADICT_COSINE else ()
+        return ClaimCheck(claim, "not_supported", best.cosine, evidence, tuple(reasons))
+    citations = [_citation(engine, chosen, 1)]
+    if verdict == "supported":
+        # Other passages saying the same thing (a merged duplicate elsewhere) back it up too.
+        for a in aligned[1:6]:
+            if len(citations) >= 3 or a.cosine < max(SUPPORT_COSINE, chosen.cosine - 0.05):
+                break
+            if a.passage.id not in {c.passage.id for c in citations} and _judge(claim, words, a)[0] == "supported":
+                citations.append(_citation(engine, a, len(citations) + 1))
+    return ClaimCheck(claim, verdict, chosen.cosine, tuple(citations), tuple(reasons))

@@ -1,0 +1,402 @@
+"""Build the glossary of a corpus: choose terms, quote their definitions, relate them.
+
+`build_glossary` matches `ingest.pipeline.GlossaryBuilder`. Steps:
+
+1. harvest evidence from every body sentence (ingest/terms.py, ingest/patterns.py);
+2. choose terms: defined or marked ones, people, and frequent, spread noun phrases,
+   with thresholds that grow with the corpus (a phrase said twice in a two-page
+   corpus is as telling as one said a dozen times in a manual);
+3. apply the curated file (ingest/curated.py): curated data wins;
+4. find every mention with the look-up's own matcher (index/glossary.py), which also
+   gives each term its display spelling and its spelling variants;
+5. quote the best defining sentence (plus a following sentence that continues it,
+   "... it is unified by ..."), verbatim, with its passage, document and page;
+6. relate terms that co-occur in passages or whose contexts are close in embedding space.
+
+`mention_count` counts every occurrence; `mention_passages` lists the passages in
+corpus order, at most MAX_MENTION_PASSAGES of them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.glossary import TermMatcher, fold, is_acronym, term_key, tokens
+from index.models import Document, GlossaryCitation, GlossaryEntry, Passage
+from ingest import curated as cur
+from ingest import lexicon as lx
+from ingest.terms import DefSite, Harvest, harvest, prose
+
+MAX_MENTION_PASSAGES = 200
+MAX_RELATED = 5
+# A following sentence continues a definition when it opens (after at most a short
+# clause) with a pronoun that refers back: "Although a diverse body of thought, it is ...".
+_CONTINUES = re.compile(r"^(?:[^,.;:()]{0,80},\s+)?(?:it|they|this|these|he|she|its|their|his|her|such)\b", re.I)
+_COPULA_AFTER = re.compile(r"^\s*(?:\([^()]*\)\s*)?,?\s*(?:is|are|was|were|refers|means|denotes|describes)\b")
+
+
+@dataclass
+class Chosen:
+    """A term being built: its key, the names it goes by, where it is defined."""
+
+    key: str
+    surface: str
+    kind: str
+    defs: list[DefSite] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+
+def build_glossary(
+    passages: list[Passage], documents: list[Document], corpus_dirs: list[Path], vectors: np.ndarray
+) -> list[GlossaryEntry]:
+    """The corpus glossary: extracted terms with cited definitions, then curated data applied."""
+    curated = cur.load(corpus_dirs)  # first, so a broken file fails before any work
+    h = harvest(passages)
+    chosen = choose(h, len(passages))
+    entries = _draft_entries(chosen, passages)
+    entries = cur.apply(entries, curated, passages)
+    return _finish(entries, passages, vectors, curated)
+
+
+# --- choosing terms ----------------------------------------------------------------------
+
+
+def thresholds(n_passages: int) -> tuple[int, int]:
+    """(passages, documents) a plain noun phrase must occur in: 2 and 1 for a small corpus,
+    growing with the logarithm of its size (about 9 and 4 for 25,000 passages)."""
+    scale = max(0.0, math.log10(max(n_passages, 1)) - 1.5)
+    return 2 + round(2.5 * scale), 1 + round(scale)
+
+
+def _plain_termhood(key: str) -> bool:
+    """A noun phrase that could be a term: no generic first word, a head that is not a participle."""
+    words = key.split()
+    return (
+        words[0] not in lx.GENERIC
+        and words[-1] not in lx.GENERIC
+        and not words[-1].endswith(("ed", "ing"))
+        and not any(w in lx.STOP and w != "of" for w in words)
+        and all(len(w) > 1 for w in words)
+    )
+
+
+def choose(h: Harvest, n_passages: int) -> list[Chosen]:
+    """The terms of the corpus, strongest evidence first."""
+    min_p, min_d = thresholds(n_passages)
+    out: dict[str, Chosen] = {}
+
+    def stat(key: str) -> tuple[int, int, int]:
+        st = h.stats.get(key)
+        return (st[0], st[1], st[3]) if st else (0, 0, 0)
+
+    # People first: their names and surnames are not also concepts.
+    person_names: set[str] = set()
+    for key, person in h.people.items():
+        surname = person.name.split()[-1]
+        score = person.score + (1.0 if h.solo_caps[surname] else 0.0)
+        if score < 1.5:
+            continue
+        words = person.name.split()
+        display = " ".join([words[0], words[-1]]) if term_key(" ".join([words[0], words[-1]])) == key else person.name
+        aliases = [a for a in dict.fromkeys([person.name, surname]) if a != display]
+        out[key] = Chosen(key, display, "person", person.defs + person.cue_sites, aliases, score)
+        person_names.update({key, *(term_key(a) for a in aliases)})
+
+    for key, sites in h.defs.items():
+        if key in person_names or key in out:
+            continue
+        best = max(s.strength for s in sites)
+        _, n_pass, _ = stat(key)
+        multi = " " in key
+        surfaces = h.surfaces.get(key, Counter())
+        named = not multi and key not in h.lower_mid
+        if multi:
+            ok = best >= 3 or (best >= 2 and n_pass >= min_p)
+        else:
+            # One word needs a firm definition and more than a passing use, and a word seen
+            # only capitalised is a name: it needs a definition in the article-less form.
+            ok = best >= 3 and n_pass >= max(1, min_p // 3) and key not in lx.GENERIC
+        if ok:
+            out[key] = Chosen(key, _best_surface(surfaces), "other" if named else "concept", sites,
+                              _aliases(h, key), score=best + math.log1p(n_pass))
+
+    for key, n in h.marked.items():
+        if key not in out and key not in person_names:
+            surfaces = h.surfaces.get(key, Counter())
+            out[key] = Chosen(key, _best_surface(surfaces), "concept", h.defs.get(key, []), _aliases(h, key),
+                              score=2 + math.log1p(n))
+
+    # Plain noun phrases: frequent and spread, or lexicalised compounds, or a kind of a
+    # defined term ("defensive realism" when "realism" is defined).
+    defined_heads = {k for k in out if " " not in k and out[k].kind == "concept"}
+    for key, (_count, n_pass, n_docs) in ((k, (st[0], st[1], st[3])) for k, st in h.stats.items()):
+        if " " not in key or key in out or key in person_names or not _plain_termhood(key):
+            continue
+        frequent = n_pass >= min_p and n_docs >= min_d
+        compound = key in h.compounds and n_pass >= max(1, min_p // 2)
+        family = key.split()[-1] in defined_heads and n_pass >= max(1, min_p // 2) and len(key.split()) == 2
+        if frequent or compound or family:
+            out[key] = Chosen(key, h.first_surface[key], "concept", [], _aliases(h, key),
+                              score=math.log1p(n_pass) + (1 if compound or family else 0))
+
+    _drop_nested(out, h)
+    return sorted(out.values(), key=lambda c: -c.score)
+
+
+def _drop_nested(out: dict[str, Chosen], h: Harvest) -> None:
+    """Drop a plain phrase that mostly occurs inside a longer chosen one ("relations theory")."""
+    for key in list(out):
+        c = out[key]
+        if c.defs or c.kind == "person" or key in h.marked:
+            continue
+        st = h.stats.get(key)
+        if not st:
+            continue
+        for other in out:
+            if other != key and f" {key} " in f" {other} ":
+                ost = h.stats.get(other)
+                if ost and st[1] <= 1.25 * ost[1]:
+                    del out[key]
+                    break
+
+
+def _aliases(h: Harvest, key: str) -> list[str]:
+    """Aliases the corpus gives a term, most often given first; none that is the term itself."""
+    return [a for a, _ in h.aliases.get(key, Counter()).most_common() if term_key(a) != key]
+
+
+def _best_surface(surfaces: Counter[str]) -> str:
+    if not surfaces:
+        return ""
+    return max(surfaces.items(), key=lambda kv: (kv[1], kv[0][:1].islower()))[0]
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+def _sentence_text(p: Passage, si: int) -> str:
+    s = p.sentences[si]
+    return p.text[s.start : s.end]
+
+
+def _quote(p: Passage, si: int) -> str:
+    """The sentence, continued by up to two following sentences that refer back to it."""
+    end = si
+    while end + 1 < len(p.sentences) and end - si < 2:
+        nxt = _sentence_text(p, end + 1)
+        if not _CONTINUES.match(nxt) or p.sentences[end + 1].end - p.sentences[si].start > 600:
+            break
+        end += 1
+    return p.text[p.sentences[si].start : p.sentences[end].end]
+
+
+def _pick_def(c: Chosen, passages: list[Passage]) -> DefSite | None:
+    if not c.defs:
+        return None
+    name = fold(c.surface or c.key)
+
+    def rank(d: DefSite) -> tuple[float, int, int]:
+        p = passages[d.passage]
+        topical = 0.5 if name and (name in fold(p.section) or name in fold(p.title)) else 0.0
+        return (d.strength + topical, -d.passage, -d.sentence)
+
+    return max(c.defs, key=rank)
+
+
+def _draft_entries(chosen: list[Chosen], passages: list[Passage]) -> list[GlossaryEntry]:
+    """Entries with the definitions the patterns found; the others are completed in _finish."""
+    out = []
+    for c in chosen:
+        d = _pick_def(c, passages)
+        definition, citation = "", None
+        if d is not None:
+            p = passages[d.passage]
+            definition, citation = _quote(p, d.sentence), GlossaryCitation(p.id, p.document, p.page)
+        out.append(GlossaryEntry(term=c.surface or c.key, kind=c.kind,  # type: ignore[arg-type]
+                                 definition=definition, citation=citation, aliases=tuple(c.aliases)))
+    return out
+
+
+@dataclass
+class _Mentions:
+    count: int = 0
+    passages: list[int] = field(default_factory=list)
+    surfaces: Counter[str] = field(default_factory=Counter)
+    sites: list[tuple[int, int, int]] = field(default_factory=list)  # passage, sentence, offset in sentence
+
+
+def _mentions(entries: list[GlossaryEntry], passages: list[Passage]) -> list[_Mentions]:
+    names = [(n, i) for i, e in enumerate(entries) for n in (e.term, *e.aliases)]
+    matcher = TermMatcher(names)
+    own = [term_key(e.term) for e in entries]
+    found = [_Mentions() for _ in entries]
+    for pi, p in enumerate(passages):
+        starts = [s.start for s in p.sentences]
+        toks = tokens(p.text)
+        for start, end, i in matcher.iter_matches(p.text, toks):
+            m = found[i]
+            m.count += 1
+            if not m.passages or m.passages[-1] != pi:
+                m.passages.append(pi)
+            si = max(0, bisect.bisect_right(starts, start) - 1)
+            sentence_start = starts[si] if starts else 0
+            surface = p.text[start:end]
+            if start > sentence_start and term_key(surface) == own[i]:
+                m.surfaces[surface] += 1  # mid-sentence spellings decide the display form
+            if len(m.sites) < 60:
+                m.sites.append((pi, si, start - sentence_start))
+    return found
+
+
+def _plural_base(text: str) -> str:
+    return re.sub(r"(?<=[a-z])(?:es|s)$", "", fold(text))
+
+
+def _display(e: GlossaryEntry, m: _Mentions) -> tuple[str, str, list[str]]:
+    """The spelling to show, the kind, and the variants seen in the corpus.
+
+    The display is the usual mid-sentence spelling, singular when the corpus uses the
+    singular at all ("context manager", but "international relations"); variants are
+    other spellings of the same key ("balance-of-power" for "balance of power").
+    """
+    term, kind = e.term, e.kind
+    if e.curated or not m.surfaces:
+        return term, kind, []
+    groups: Counter[str] = Counter()
+    for s, n in m.surfaces.items():
+        groups[_plural_base(s)] += n
+    # The most used spelling group, the term's own spelling winning ties; in it, the shortest form.
+    best = max(groups, key=lambda g: (groups[g], g == _plural_base(term), "-" not in g))
+    forms = [s for s in m.surfaces if _plural_base(s) == best]
+    term = min(forms, key=lambda s: (len(s), -m.surfaces[s], s))
+    if kind != "person":
+        lower = sum(n for s, n in m.surfaces.items() if s[:1].islower())
+        if lower:
+            kind = "concept"
+        elif " " not in term and not is_acronym(term):
+            kind = "other"  # a word only ever written with a capital is a name: "CPython", "Realpolitik"
+    variants = []
+    for s in m.surfaces:
+        if _plural_base(s) != _plural_base(term) and fold(s).replace("-", " ") != fold(term).replace("-", " "):
+            continue
+        if _plural_base(s) != _plural_base(term) and s not in variants and fold(s) != fold(term):
+            variants.append(s)
+    return term, kind, variants
+
+
+def _fallback(e: GlossaryEntry, m: _Mentions, passages: list[Passage]) -> tuple[str, GlossaryCitation | None]:
+    """No defining sentence: the most definition-like sentence that mentions the term."""
+    best: tuple[float, int, int] | None = None
+    for pi, si, offset in m.sites:
+        p = passages[pi]
+        if not p.sentences:
+            continue
+        text = _sentence_text(p, si)
+        if prose(text) is None:
+            continue
+        score = 1.0 if 40 <= len(text) <= 400 else 0.0
+        score += 1.0 if offset < 40 else 0.0
+        if _COPULA_AFTER.match(text[offset + len(e.term) :]):
+            score += 1.5  # "X is ...", "X (...) refers to ..."
+        if fold(e.term) in fold(p.section):
+            score += 0.5
+        if best is None or score > best[0]:
+            best = (score, pi, si)
+    if best is None:
+        return e.definition, e.citation
+    p = passages[best[1]]
+    return _quote(p, best[2]), GlossaryCitation(p.id, p.document, p.page)
+
+
+def _related(found: list[_Mentions], vectors: np.ndarray, n_passages: int) -> list[list[int]]:
+    """Up to MAX_RELATED neighbours per entry: co-occurrence in passages and cosine of contexts."""
+    n = len(found)
+    if n == 0:
+        return []
+    dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 1
+    ctx = np.zeros((n, dim), dtype=np.float32)
+    for i, m in enumerate(found):
+        if m.passages and vectors.shape[0]:
+            v = vectors[m.passages[:300]].mean(axis=0)
+            ctx[i] = v / (np.linalg.norm(v) or 1.0)
+    cos = ctx @ ctx.T
+    by_passage: dict[int, list[int]] = {}
+    for i, m in enumerate(found):
+        for pi in m.passages:
+            by_passage.setdefault(pi, []).append(i)
+    co: list[Counter[int]] = [Counter() for _ in range(n)]
+    for ids in by_passage.values():
+        if len(ids) > 60:
+            continue  # a passage naming everything relates nothing
+        for a in ids:
+            co[a].update(b for b in ids if b != a)
+    out: list[list[int]] = []
+    sizes = [max(1, len(m.passages)) for m in found]
+    for i in range(n):
+        scores: dict[int, float] = {}
+        for j in np.argsort(-cos[i])[: MAX_RELATED * 4]:
+            if int(j) != i and cos[i, j] > 0.5:
+                scores[int(j)] = 0.5 * float(cos[i, j])
+        for b, k in co[i].items():
+            scores[b] = scores.get(b, 0.5 * float(cos[i, b])) + 0.5 * k / math.sqrt(sizes[i] * sizes[b])
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        out.append([j for j, s in ranked[:MAX_RELATED] if s >= 0.3])
+    return out
+
+
+def _finish(
+    entries: list[GlossaryEntry], passages: list[Passage], vectors: np.ndarray, curated: cur.Curated
+) -> list[GlossaryEntry]:
+    """Mentions, display spellings, fallback definitions, clean aliases and related terms."""
+    found = _mentions(entries, passages)
+    keep: list[int] = []
+    done: list[GlossaryEntry] = []
+    for i, (e, m) in enumerate(zip(entries, found, strict=True)):
+        if not e.curated and m.count == 0:
+            continue  # evidence without a findable mention (a phrase split by markup)
+        term, kind, variants = _display(e, m)
+        definition, citation = e.definition, e.citation
+        if not definition:
+            definition, citation = _fallback(replace(e, term=term), m, passages)
+        if not definition:
+            continue
+        aliases = list(dict.fromkeys([*e.aliases, *variants]))
+        done.append(replace(e, term=term, kind=kind, definition=definition, citation=citation, aliases=tuple(aliases),
+                            mention_count=m.count,
+                            mention_passages=tuple(passages[pi].id for pi in m.passages[:MAX_MENTION_PASSAGES])))
+        keep.append(i)
+    # One entry per key; an alias that is another entry's term (or another entry's alias) goes.
+    owner: dict[str, int] = {}
+    for i, e in enumerate(done):
+        owner.setdefault(term_key(e.term), i)
+    claimed: dict[str, int] = {}
+    for e in done:
+        for a in e.aliases:
+            claimed[term_key(a)] = claimed.get(term_key(a), 0) + 1
+    final: list[GlossaryEntry] = []
+    index_of: dict[int, int] = {}
+    for i, e in enumerate(done):
+        if owner[term_key(e.term)] != i:
+            continue
+        aliases = tuple(
+            a for a in e.aliases if owner.get(term_key(a), i) == i and (claimed[term_key(a)] == 1 or e.curated)
+        )
+        index_of[i] = len(final)
+        final.append(replace(e, aliases=aliases))
+    related = _related([found[keep[i]] for i in index_of], vectors, len(passages))
+    overrides = cur.related_overrides(curated)
+    hidden = curated.hidden_keys()
+    names = [e.term for e in final]
+    out = []
+    for e, rel in zip(final, related, strict=True):
+        chosen = overrides.get(term_key(e.term), tuple(names[j] for j in rel))
+        out.append(replace(e, related=cur.strip_hidden(tuple(chosen), hidden)))
+    return sorted(out, key=lambda e: fold(e.term))

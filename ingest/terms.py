@@ -1,0 +1,252 @@
+"""Candidate glossary terms: what the corpus defines, marks, names and repeats.
+
+No tagger and no term list: the evidence is surface structure that any well-edited
+text has.
+
+* definitional sentences: "X is a ...", "X (also referred to as Y) is ...",
+  "X refers to ...", "The X theory suggests ...", "the theory of X, which describes ...",
+  "... is called X";
+* markup that marks a term: reST ``:term:`X``` and ``:dfn:`X```, acronym expansions
+  "global interpreter lock (GIL)";
+* names of people: capitalised name sequences with a cue ("(born ...)", "the German
+  scholar ...", "according to ...", the surname used alone, a list of other names);
+* noun-phrase n-grams: runs of content words between function words, frequent and
+  spread over passages and documents; hyphenated noun compounds
+  ("offense-defense balance") are lexicalised and need less frequency.
+
+Everything is keyed by `index.glossary.term_key`, so dash, spelling and plural
+variants pool their evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from index.glossary import norm_token, term_key
+from index.models import Passage
+from ingest import lexicon as lx
+
+# --- turning a sentence into prose -----------------------------------------------------
+
+# reST roles: :term:`x`, :term:`shown <target>`, :dfn:`x`, :meth:`os.path`, :ref:`...`
+_ROLE = re.compile(r":(?P<role>[\w:.-]+):`(?P<body>[^`]*)`")
+_TARGETED = re.compile(r"^(?P<shown>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
+_LITERAL = re.compile(r"``.*?``|`[^`]*`_{0,2}")
+_EMPH = re.compile(r"(?<![\w*])\*{1,2}(?P<inner>[^*\s][^*]{0,80}?)\*{1,2}(?![\w*])")
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
+BOUNDARY = " ¦ "  # stands for anything removed: never part of a term
+
+
+@dataclass
+class Prose:
+    """A sentence as words: markup resolved, code and literals replaced by boundaries."""
+
+    text: str
+    marked: list[tuple[str, str]]  # (term, shown text) from :term:/:dfn: roles
+    emphasised: list[str]
+
+
+def prose(sentence: str) -> Prose | None:
+    """The readable words of a sentence, or None when it is code, a directive or a prompt."""
+    s = sentence.strip()
+    if not s or s.startswith(("..", ">>>", "$ ", "#", "|")) or "::" in s[:3]:
+        return None
+    marked: list[tuple[str, str]] = []
+
+    def role(m: re.Match[str]) -> str:
+        body = m.group("body").lstrip("~!")
+        shown, target = body, body
+        t = _TARGETED.match(body)
+        if t:
+            shown, target = t.group("shown"), t.group("target")
+        if m.group("role") in ("term", "dfn"):
+            marked.append((target.strip(), shown.strip()))
+            return f" {shown} "
+        return BOUNDARY
+
+    s = _ROLE.sub(role, s)
+    s = _URL.sub(BOUNDARY, _LITERAL.sub(BOUNDARY, s))
+    emphasised = [m.group("inner") for m in _EMPH.finditer(s)]
+    s = _EMPH.sub(lambda m: m.group("inner"), s)
+    s = re.sub(r"\s+", " ", s)
+    # Code, signatures and tables are dense in symbols; prose, even with a parenthesis, is not.
+    symbols = sum(ch in "=(){}[]<>*/\\_#@$;:|" for ch in s)
+    if symbols > max(3, 0.04 * len(s)):
+        return None
+    return Prose(s, marked, emphasised)
+
+
+# --- words and noun-phrase chunks --------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][a-z]{1,2}\b)?(?:-[A-Za-z0-9]+)*|\S")
+
+
+def chunks(text: str) -> list[list[str]]:
+    """Maximal runs of content words (single spaces inside a run), plus "A of B" joins."""
+    runs: list[list[str]] = []
+    cur: list[str] = []
+    links: list[tuple[int, int]] = []  # (a, b): runs[a] " of " runs[b]
+    of_after: int | None = None  # index of the run that a clean " of " just followed
+    prev_end = -1
+    prev_word = ""
+    for m in _TOKEN.finditer(text):
+        w = m.group()
+        clean = prev_end >= 0 and text[prev_end : m.start()] == " "
+        first = prev_end < 0
+        prev_end = m.end()
+        if lx.is_content(w, first):
+            word = w.lower() if first and not w.isupper() else w
+            if cur and clean:
+                cur.append(word)
+            else:
+                if cur:
+                    runs.append(cur)
+                if of_after is not None and clean and prev_word == "of":
+                    links.append((of_after, len(runs)))
+                cur = [word]
+            of_after = None
+        else:
+            closed = bool(cur)
+            if cur:
+                runs.append(cur)
+                cur = []
+            of_after = len(runs) - 1 if (w == "of" and clean and closed) else None
+        prev_word = w
+    if cur:
+        runs.append(cur)
+    out = list(runs)
+    # "balance of power": the last one or two words of a run, "of", the first one or two of the next.
+    for a, b in links:
+        left, right = runs[a], runs[b]
+        for k in (1, 2):
+            for n in (1, 2):
+                if k <= len(left) and n <= len(right):
+                    out.append([*left[-k:], "of", *right[:n]])
+    return out
+
+
+def ngrams(run: list[str], max_n: int = 4) -> list[tuple[int, int]]:
+    """Spans of the n-grams of a run ("of" runs are taken whole)."""
+    if "of" in run:
+        return [(0, len(run))]
+    return [(i, j) for i in range(len(run)) for j in range(i + 1, min(len(run), i + max_n) + 1)]
+
+
+# --- candidates ----------------------------------------------------------------------------
+
+
+@dataclass
+class DefSite:
+    """A sentence that defines a candidate: how strongly, and where."""
+
+    strength: float
+    passage: int
+    sentence: int
+    surface: str
+
+
+@dataclass
+class Harvest:
+    """Everything the corpus says about possible terms."""
+
+    stats: dict[str, list[int]] = field(default_factory=dict)  # key -> [count, passages, last p, docs, last d]
+    defs: dict[str, list[DefSite]] = field(default_factory=dict)
+    marked: Counter[str] = field(default_factory=Counter)
+    surfaces: dict[str, Counter[str]] = field(default_factory=dict)  # for defined and marked keys
+    aliases: dict[str, Counter[str]] = field(default_factory=dict)
+    compounds: set[str] = field(default_factory=set)
+    people: dict[str, Person] = field(default_factory=dict)
+    solo_caps: Counter[str] = field(default_factory=Counter)  # capitalised words standing alone
+    first_surface: dict[str, str] = field(default_factory=dict)  # n-gram key -> its first spelling
+    lower_mid: set[str] = field(default_factory=set)  # one-word keys seen in lower case mid-sentence
+    sentences: int = 0
+
+    def note_surface(self, key: str, surface: str) -> None:
+        self.surfaces.setdefault(key, Counter())[surface] += 1
+
+    def add_def(self, surface: str, site: DefSite) -> str | None:
+        key = term_key(surface)
+        if not key:
+            return None
+        self.defs.setdefault(key, []).append(site)
+        self.note_surface(key, surface)
+        return key
+
+
+@dataclass
+class Person:
+    name: str  # as written, longest form
+    score: float = 0.0
+    defs: list[DefSite] = field(default_factory=list)
+    cue_sites: list[DefSite] = field(default_factory=list)
+    mentions: int = 0
+
+
+def _count(h: Harvest, key: str, surface: str, pi: int, di: int) -> None:
+    st = h.stats.get(key)
+    if st is None:
+        h.stats[key] = [1, 1, pi, 1, di]
+        h.first_surface[key] = surface
+        return
+    st[0] += 1
+    if st[2] != pi:
+        st[1] += 1
+        st[2] = pi
+    if st[4] != di:
+        st[3] += 1
+        st[4] = di
+
+
+def harvest(passages: list[Passage]) -> Harvest:
+    """One pass over every sentence of every body passage."""
+    from ingest import patterns
+
+    h = Harvest()
+    doc_index: dict[str, int] = {}
+    for pi, p in enumerate(passages):
+        di = doc_index.setdefault(p.document, len(doc_index))
+        for si, sentence in enumerate(p.sentence_texts()):
+            pr = prose(sentence)
+            if pr is None:
+                continue
+            h.sentences += 1
+            for target, shown in pr.marked:
+                key = term_key(target)
+                if key:
+                    h.marked[key] += 1
+                    h.note_surface(key, target)
+                    if lx.is_acronym_of(shown, target):
+                        h.aliases.setdefault(key, Counter())[shown] += 1
+            patterns.scan(h, pr, pi, si)
+            opening = pr.text.lstrip()
+            for ri, run in enumerate(chunks(pr.text)):
+                capital_start = ri == 0 and opening[:1].isupper() and opening.lower().startswith(run[0].lower())
+                for i, j in ngrams(run):
+                    words = run[i:j]
+                    if words[-1] == "of" or words[0] == "of":
+                        continue
+                    key = " ".join(norm_token(x) for w in words for x in re.split(r"['’]?-", w))
+                    _count(h, key, " ".join(words), pi, di)
+                    if j - i == 1 and words[0].islower() and not (i == 0 and capital_start):
+                        h.lower_mid.add(key)
+                    if any("-" in w for w in words) and j - i > 1 and _compound(words):
+                        h.compounds.add(key)
+    return h
+
+
+def _compound(words: list[str]) -> bool:
+    """A lexicalised noun compound: a hyphenated modifier of content words, not a participle.
+
+    "offense-defense balance" and "path-like object" are; "security-increasing measures"
+    (a participle) is not.
+    """
+    for w in words[:-1]:
+        if "-" in w:
+            parts = w.split("-")
+            if all(len(x) > 1 and x.isalpha() and x not in lx.STOP for x in parts) and not parts[-1].endswith(
+                "ing"
+            ):
+                return True
+    return False
