@@ -14,15 +14,19 @@ decided by comparing checkable details of the claim and the aligned text:
 
 Verdicts:
 
-* supported — cosine >= SUPPORT_COSINE, no conflicting detail, every name and
-  number of the claim found in the evidence and most of its content words too;
+* supported — cosine >= SUPPORT_COSINE (PAIR_SUPPORT_COSINE for two sentences
+  joined) with half the claim's content words in the evidence, or a lower cosine
+  (LEXICAL_COSINE) with nearly all of them; no conflicting detail; every name and
+  number of the claim found in the evidence;
 * contradicted — a detail conflicts, the alignment is close enough to be the same
   statement (cosine >= CONTRADICT_COSINE, the rest of the claim mostly covered)
   and claim and text agree on at least one anchor (a shared name, year or
   number): a claim that differs in *every* detail ("first described by Thomas
   Hobbes in 1651") is about something else, so it is not supported rather than
   contradicted;
-* not_supported — everything else.
+* not_supported — everything else. Its evidence is the closest text when that is
+  on the subject (cosine >= CONTRADICT_COSINE), so a reader sees what was compared,
+  and empty for off-topic claims.
 
 Where it stops:
 
@@ -42,8 +46,11 @@ Where it stops:
 * Names are capitalised words; a name written differently ("J. Herz" vs
   "John H. Herz" matches by surname, but "Herzian" does not) or a pronoun
   ("he") standing for a name is not resolved beyond the previous sentence.
-* Only one aligned statement is judged: a claim joining two facts from distant
-  places of the corpus is checked against the closest one only.
+* Two adjacent sentences joined can lend each other words; a pair must score
+  PAIR_SUPPORT_COSINE to support a claim, which makes claims spanning two
+  sentences harder to support.
+* Each aligned statement is judged alone: a claim joining two facts from distant
+  places of the corpus is checked against one place at a time, never both.
 * Thresholds were calibrated on the small demo corpus (security dilemma); other
   corpora or models may need other values.
 """
@@ -56,7 +63,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.answer import content_words
+from index.answer import content_words, in_context
 from index.engine import Engine
 from index.models import Citation, Passage
 from index.store import STOPWORDS
@@ -74,6 +81,13 @@ SUPPORT_COVERAGE = 0.5
 # Share of the claim's content words outside the conflicting details that must
 # stand in the evidence for a conflict to be a contradiction of *this* statement.
 CONTRADICT_COVERAGE = 0.5
+# A short claim inside a long sentence ("Mearsheimer was born in 1947") scores a low
+# cosine; when (nearly) all its content words stand in the sentence, a lower cosine does.
+LEXICAL_COSINE = 0.45
+LEXICAL_COVERAGE = 0.8
+# A pair of sentences must beat each of its sentences alone by this much.
+PAIR_MARGIN = 0.02
+PAIR_SUPPORT_COSINE = 0.80
 RETRIEVE_K = 8
 
 NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "nobody", "nothing", "cannot", "without"})
@@ -89,7 +103,7 @@ DEMONYMS = frozenset(
     malaysian mexican mongolian moroccan nigerian norwegian pakistani palestinian persian peruvian polish
     portuguese prussian romanian roman russian saudi scottish serbian slovak slovenian somali soviet
     spanish sudanese swedish swiss syrian taiwanese thai tunisian turkish ukrainian venezuelan
-    vietnamese welsh yemeni african asian arab latin""".split()
+    vietnamese welsh yemeni african asian arab latin""".split()  # noqa: SIM905
 )
 
 # A deliberately short list of opposites that fill the same slot in this domain.
@@ -101,8 +115,9 @@ OPPOSITES = {a: b for a, b in _OPPOSITES} | {b: a for a, b in _OPPOSITES}
 
 _TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w'’.-]*[\w]|[A-Za-zÀ-ÖØ-öø-ÿ]|\d[\d,.]*\d|\d")
 _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})$")
-_CLAUSE_SPLIT = re.compile(r",\s*(?:but|while|whereas|although|though|yet)\s+|;\s*|\s+but\s+|\s+—\s+", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FRAGMENT_SPLIT = re.compile(
+    r"[,;:()\[\]—–]|(?<=[.!?])\s+|\s(?:but|because|while|whereas|although|though|yet)\s", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,8 @@ def _tokens(text: str) -> list[str]:
 def _opens_sentence(text: str, start: int) -> bool:
     """Whether the token at `start` opens a sentence (or a quotation, a bracket)."""
     before = text[:start].rstrip(" \t\n\"“‘'([")
+    if re.search(r"(?:^|\s)[A-Z]\.$", before):
+        return False  # an initial: "John H. Herz"
     return not before or before[-1] in ".!?:;"
 
 
@@ -160,25 +177,27 @@ def details(text: str) -> Details:
 
 def _negated(text: str) -> bool:
     low = text.lower()
-    return bool(_NEGATION_SUFFIX.search(low)) or any(t.lower() in NEGATIONS for t in _tokens(low))
+    return bool(_NEGATION_SUFFIX.search(low)) or any(t in NEGATIONS for t in _tokens(low))
 
 
-def _clauses(text: str) -> list[str]:
-    return [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+def fragments(text: str) -> list[str]:
+    """Clauses and asides of a text: split at commas, brackets, semicolons, dashes and
+    "but/because/while/whereas/although", so that a "not" stays with what it negates."""
+    return [f for f in _FRAGMENT_SPLIT.split(text) if f and content_words(f)]
 
 
 def negation_conflict(claim: str, evidence: str) -> bool:
-    """Whether a clause of the claim and the evidence clause sharing most words with it differ in negation."""
-    ev_clauses = [c for s in _SENTENCE_END.split(evidence) for c in _clauses(s)]
-    for clause in _clauses(claim):
-        words = content_words(clause)
-        if not words or not ev_clauses:
-            continue
-        best = max(ev_clauses, key=lambda c: len(words & content_words(c)))
-        # A clause sharing under half its words with any evidence clause is not compared.
-        if len(words & content_words(best)) * 2 < len(words):
-            continue
-        if _negated(clause) != _negated(best):
+    """Whether a fragment of the claim and the evidence fragment sharing most words with it differ in negation."""
+    ev = fragments(evidence)
+    for part in fragments(claim):
+        words = content_words(part)
+        overlaps = [len(words & content_words(f)) for f in ev]
+        if not overlaps or max(overlaps) < min(2, len(words)):
+            continue  # nothing in the evidence says the same thing: no polarity to compare
+        best = max(overlaps)
+        # Ties: a fragment saying "not" among equally close ones decides nothing alone.
+        polarities = {_negated(f) for f, n in zip(ev, overlaps, strict=True) if n == best}
+        if polarities == {not _negated(part)}:
             return True
     return False
 
@@ -260,27 +279,34 @@ class ClaimCheck:
 
 
 def _alignments(engine: Engine, claim: str, qvec: np.ndarray) -> list[Alignment]:
-    """Every sentence and adjacent pair of the passages retrieved for the claim, best first."""
-    items: list[tuple[Passage, tuple[int, ...], str, str]] = []
+    """Sentences and adjacent pairs of the passages retrieved for the claim, closest first."""
+    singles: list[tuple[Passage, int, str, list[str]]] = []
     for hit in engine.search(claim, k=RETRIEVE_K):
         p = hit.passage
         texts = p.sentence_texts()
-        lead = f"{p.section}: " if p.section else ""
         for i, t in enumerate(texts):
             if len(t) < 2:
                 continue
-            # Same context as answer scoring: the heading, and the sentence before a pronoun.
-            prev = f"{texts[i - 1]} " if i > 0 and re.match(r"(?:he|she|it|they|this|these|its|his|her|their)\b",
-                                                          t, re.I) else ""
-            items.append((p, (i,), t, f"{lead}{prev}{t}"))
+            # A sentence is compared bare and in context (its section heading, and the sentence
+            # before when it opens with a pronoun): "The term was coined..." needs its heading
+            # to be about the security dilemma, while a heading can also pull a sentence away.
+            ctx = [t, in_context(texts, i, p.section)]
             if i + 1 < len(texts):
-                pair = f"{t} {texts[i + 1]}"
-                items.append((p, (i, i + 1), pair, f"{lead}{pair}"))
-    if not items:
+                ctx.append(f"{t} {texts[i + 1]}")
+            singles.append((p, i, t, ctx))
+    if not singles:
         return []
-    vectors = engine.embed_sentences([ctx for *_, ctx in items])
-    sims = vectors @ qvec
-    out = [Alignment(p, idx, t, ctx, float(s)) for (p, idx, t, ctx), s in zip(items, sims, strict=True)]
+    flat = [c for *_, ctx in singles for c in ctx]
+    sims = iter((engine.embed_sentences(flat) @ qvec).tolist())
+    scored = [(p, i, t, ctx, [next(sims) for _ in ctx]) for p, i, t, ctx in singles]
+    best_single = {(p.id, i): max(cs[:2]) for p, i, _, _, cs in scored}
+    out: list[Alignment] = []
+    for p, i, t, ctx, cs in scored:
+        out.append(Alignment(p, (i,), t, ctx[1], max(cs[:2])))
+        # A pair only when the claim spans both sentences: joined, they must beat each alone,
+        # or a pair would lend one sentence the other's words and dates.
+        if len(cs) == 3 and cs[2] >= max(cs[0], best_single.get((p.id, i + 1), 1.0)) + PAIR_MARGIN:
+            out.append(Alignment(p, (i, i + 1), ctx[2], ctx[2], cs[2]))
     out.sort(key=lambda a: -a.cosine)
     return out
 
@@ -295,16 +321,24 @@ def _judge(claim: str, words: set[str], a: Alignment) -> tuple[Verdict, list[str
     evidence = a.context
     found, involved, anchors = conflicts(claim, a.text)
     if found:
-        rest = words - content_words(" ".join(involved))
-        anchored = anchors > 0 or a.cosine >= SUPPORT_COSINE
-        if a.cosine >= CONTRADICT_COSINE and anchored and coverage(rest, evidence) >= CONTRADICT_COVERAGE:
+        rest = coverage(words - content_words(" ".join(involved)), evidence)
+        # The same statement with a detail changed: close in meaning, or sharing nearly all
+        # its other words; and agreeing on an anchor unless the meaning is very close.
+        same = (a.cosine >= CONTRADICT_COSINE and rest >= CONTRADICT_COVERAGE) or (
+            a.cosine >= LEXICAL_COSINE and rest >= LEXICAL_COVERAGE)
+        if same and (anchors > 0 or a.cosine >= SUPPORT_COSINE):
             return "contradicted", found
         return "not_supported", found
     missing = unverified(claim, evidence)
-    if a.cosine >= SUPPORT_COSINE and not missing and coverage(words, evidence) >= SUPPORT_COVERAGE:
+    if missing:
+        return "not_supported", [f"not in the source: {', '.join(missing)}"]
+    cov = coverage(words, evidence)
+    pair = len(a.indexes) > 1
+    # Two sentences joined hold more words, so cover a claim more easily: a pair must be closer.
+    if (a.cosine >= (PAIR_SUPPORT_COSINE if pair else SUPPORT_COSINE) and cov >= SUPPORT_COVERAGE) or (
+            not pair and a.cosine >= LEXICAL_COSINE and cov >= LEXICAL_COVERAGE):
         return "supported", []
-    why = [f"not in the source: {', '.join(missing)}"] if missing else []
-    return "not_supported", why or [f"closest text is not close enough (cosine {a.cosine:.2f})"]
+    return "not_supported", [f"closest text is not close enough (cosine {a.cosine:.2f}, words {cov:.0%})"]
 
 
 def check_claim(engine: Engine, claim: str) -> ClaimCheck:

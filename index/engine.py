@@ -7,6 +7,7 @@ between threads (Streamlit sessions, a load test).
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from pathlib import Path
 from threading import Lock
@@ -15,13 +16,17 @@ from typing import Any
 import numpy as np
 
 from index import bundle
-from index.answer import compose, score_sentences, select
+from index.answer import Candidate, compose, score_sentences, select
 from index.embedder import Embedder, get_embedder
+from index.glossary import Glossary
 from index.models import Answer, GlossaryEntry, Passage, Reference, SearchHit
 from index.settings import Settings
 from index.store import Store
 
 ABSTAIN_TEXT = "The corpus does not answer this question."
+_DEFINITION_QUESTION = re.compile(
+    r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{2,80}?)\s*\??\s*$", re.I
+)
 
 
 class Engine:
@@ -62,6 +67,7 @@ class Engine:
         self.references: list[Reference] = self.store.references()
         self._refs_by_label = {(r.document, r.label): r for r in self.references}
         self.glossary: list[GlossaryEntry] = self.store.glossary()
+        self.terms = Glossary(self.glossary)
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = Lock()
 
@@ -116,9 +122,30 @@ class Engine:
         if not candidates or best_cos < self.settings.abstain_below:
             return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]),
                           message=f"best sentence similarity {best_cos:.2f} < {self.settings.abstain_below}")
-        chosen = select(candidates, self.settings)
+        chosen = self._definition_first(question, candidates, select(candidates, self.settings))
         text, citations = compose(chosen, self.references_for)
-        return Answer(question, text, False, tuple(citations))
+        return Answer(question, text, False, tuple(citations), glossary=tuple(self.terms_in(text)))
+
+    def terms_in(self, text: str) -> list[GlossaryEntry]:
+        """Glossary entries whose term or alias occurs in a text, in order of first occurrence."""
+        seen: dict[str, GlossaryEntry] = {}
+        for _, _, entry in sorted(self.terms.find_in_text(text), key=lambda m: m[0]):
+            seen.setdefault(entry.term, entry)
+        return list(seen.values())
+
+    def _definition_first(self, question: str, candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+        """For "What is X?" / "Who is X?", lead with X's glossary definition when it is among the
+        retrieved sentences and scores close to the best one."""
+        m = _DEFINITION_QUESTION.match(question)
+        entry = self.terms.lookup(m.group("term")) if m else None
+        if entry is None or entry.citation is None:
+            return chosen
+        definition = next((c for c in candidates if c.hit.passage.id == entry.citation.passage_id
+                           and c.text.strip() == entry.definition.strip()), None)
+        if definition is None or definition.score < chosen[0].score - self.settings.sentence_margin:
+            return chosen
+        rest = [c for c in chosen if c is not definition]
+        return [definition, *rest][: self.settings.answer_sentences]
 
     # --- corpus at a glance -------------------------------------------------------
 

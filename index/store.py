@@ -178,5 +178,5 @@ STOPWORDS = frozenset(
     these those there here is are was were be been being do does did doing have has had having it its
     i me my we our you your he him his she her they them their what which who whom whose when where why
     how can could should would may might must will shall not no nor only own same too very just also
-    any all both each few more most other some s t don now get got one""".split()  # noqa: SIM905
+    any all both each few more most other some s t don now get got one""".split()
 )

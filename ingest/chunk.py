@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from index.models import Document, Passage, PassageKind, Provenance, Sentence
 from index.settings import Settings
@@ -20,6 +21,7 @@ from ingest.text import Block, clean, sentence_spans
 # A "sentence" longer than this (a 5 MB line, a table flattened to one line) is cut at
 # whitespace so that no passage grows without bound.
 MAX_SENTENCE_CHARS = 2000
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass
@@ -43,12 +45,12 @@ class Para:
     noise: str | None = None
     duplicates: list[Provenance] = field(default_factory=list)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Normalised text used to recognise the same paragraph in another document."""
-        return re.sub(r"[^a-z0-9]+", " ", " ".join(u.text for u in self.units).lower()).strip()
+        return _NON_ALNUM.sub(" ", " ".join(u.text for u in self.units).lower()).strip()
 
-    @property
+    @cached_property
     def chars(self) -> int:
         return sum(len(u.text) + 1 for u in self.units)
 

@@ -36,6 +36,7 @@ from ingest.terms import DefSite, Harvest, harvest, prose
 
 MAX_MENTION_PASSAGES = 200
 MAX_RELATED = 5
+MIN_COHESION = 0.1
 # A following sentence continues a definition when it opens (after at most a short
 # clause) with a pronoun that refers back: "Although a diverse body of thought, it is ...".
 _CONTINUES = re.compile(r"^(?:[^,.;:()]{0,80},\s+)?(?:it|they|this|these|he|she|its|their|his|her|such)\b", re.I)
@@ -80,10 +81,10 @@ def _plain_termhood(key: str) -> bool:
     """A noun phrase that could be a term: no generic first word, a head that is not a participle."""
     words = key.split()
     return (
-        words[0] not in lx.GENERIC
-        and words[-1] not in lx.GENERIC
+        words[0] not in lx.GENERIC_KEYS
+        and words[-1] not in lx.GENERIC_KEYS
         and not words[-1].endswith(("ed", "ing"))
-        and not any(w in lx.STOP and w != "of" for w in words)
+        and not any(w in lx.STOP_KEYS and w != "of" for w in words)
         and all(len(w) > 1 for w in words)
     )
 
@@ -99,73 +100,116 @@ def choose(h: Harvest, n_passages: int) -> list[Chosen]:
 
     # People first: their names and surnames are not also concepts.
     person_names: set[str] = set()
+    firm = {k for k, p in h.people.items() if p.strong >= 2}
     for key, person in h.people.items():
         surname = person.name.split()[-1]
-        score = person.score + (1.0 if h.solo_caps[surname] else 0.0)
-        if score < 1.5:
+        # A firm cue, or being listed with a firmly cued person ("Butterfield, Herz, and
+        # Jervis") and used by surname alone. Names in credits ("Contributed by ...") have neither.
+        weak = person.weak + (1.0 if h.solo_caps[surname] else 0.0) + (1.0 if person.neighbours & firm else 0.0)
+        if person.strong < 2 and not (person.neighbours & firm and weak >= 2):
             continue
         words = person.name.split()
         display = " ".join([words[0], words[-1]]) if term_key(" ".join([words[0], words[-1]])) == key else person.name
         aliases = [a for a in dict.fromkeys([person.name, surname]) if a != display]
-        out[key] = Chosen(key, display, "person", person.defs + person.cue_sites, aliases, score)
+        out[key] = Chosen(key, display, "person", person.defs + person.cue_sites, aliases, person.strong + weak)
         person_names.update({key, *(term_key(a) for a in aliases)})
 
     for key, sites in h.defs.items():
-        if key in person_names or key in out:
+        if key in person_names or key in out or _identifier_like(h, key):
             continue
         best = max(s.strength for s in sites)
         _, n_pass, _ = stat(key)
-        multi = " " in key
         surfaces = h.surfaces.get(key, Counter())
-        named = not multi and key not in h.lower_mid
-        if multi:
+        if " " in key:
             ok = best >= 3 or (best >= 2 and n_pass >= min_p)
+            plain = _plain_termhood(key) and not key.split()[0].endswith(("ed", "ing"))
+            ok = ok and (best >= 4 or (plain and _cohesion(h, key) >= MIN_COHESION))
         else:
-            # One word needs a firm definition and more than a passing use, and a word seen
-            # only capitalised is a name: it needs a definition in the article-less form.
-            ok = best >= 3 and n_pass >= max(1, min_p // 3) and key not in lx.GENERIC
+            # One word needs a firm definition and more than a passing use; in a large
+            # corpus, more than one definition or a firmer form ("A generator is ...").
+            firm = best >= 3.5 or len(sites) >= 2 or min_p <= 3
+            ok = best >= 3 and firm and n_pass >= max(1, min_p // 3) and key not in lx.GENERIC_KEYS
         if ok:
+            named = " " not in key and key not in h.lower_mid
             out[key] = Chosen(key, _best_surface(surfaces), "other" if named else "concept", sites,
                               _aliases(h, key), score=best + math.log1p(n_pass))
 
     for key, n in h.marked.items():
+        surfaces = h.surfaces.get(key, Counter())
+        word = _best_surface(surfaces).lower()
+        if " " not in word and (word in lx.STOP or word in lx.VERBS or (word.endswith("ly") and len(word) > 4)):
+            continue  # :dfn:`synchronously`: an adverb is not a glossary term
         if key not in out and key not in person_names:
             surfaces = h.surfaces.get(key, Counter())
             out[key] = Chosen(key, _best_surface(surfaces), "concept", h.defs.get(key, []), _aliases(h, key),
                               score=2 + math.log1p(n))
 
-    # Plain noun phrases: frequent and spread, or lexicalised compounds, or a kind of a
-    # defined term ("defensive realism" when "realism" is defined).
+    # Plain noun phrases: frequent, spread and cohesive; or lexicalised compounds; or a
+    # kind of a defined term ("defensive realism" when "realism" is defined).
     defined_heads = {k for k in out if " " not in k and out[k].kind == "concept"}
-    for key, (_count, n_pass, n_docs) in ((k, (st[0], st[1], st[3])) for k, st in h.stats.items()):
-        if " " not in key or key in out or key in person_names or not _plain_termhood(key):
+    for key, st in h.stats.items():
+        if " " not in key or key in out or key in person_names:
             continue
+        surface = h.first_surface[key]
+        if " " not in surface or " of " in f" {key} " or not _plain_termhood(key) or _identifier_like(h, key):
+            continue
+        count, n_pass, _, n_docs, _, nominal = st
+        words = key.split()
+        cohesion = _cohesion(h, key)
+        first = surface.split()[0]
+        if cohesion < MIN_COHESION or first.endswith("ing") or (first.endswith("ed") and cohesion < 0.3):
+            continue  # "argument values", "useful value"; "falling back"; "passed arguments"
+        if nominal < 0.5 * count or "'" in first or "’" in first:
+            continue  # "to import modules", "can override methods"; "clause's suite"
         frequent = n_pass >= min_p and n_docs >= min_d
-        compound = key in h.compounds and n_pass >= max(1, min_p // 2)
-        family = key.split()[-1] in defined_heads and n_pass >= max(1, min_p // 2) and len(key.split()) == 2
+        lenient = n_pass >= max(1, min_p // 2)
+        compound = key in h.compounds and len(words) <= 3 and lenient
+        family = words[-1] in defined_heads and len(words) == 2 and lenient
         if frequent or compound or family:
-            out[key] = Chosen(key, h.first_surface[key], "concept", [], _aliases(h, key),
+            out[key] = Chosen(key, surface, "concept", [], _aliases(h, key),
                               score=math.log1p(n_pass) + (1 if compound or family else 0))
 
     _drop_nested(out, h)
     return sorted(out.values(), key=lambda c: -c.score)
 
 
+def _cohesion(h: Harvest, key: str) -> float:
+    """How often the rarest word of a phrase comes in the phrase: high for "event loop"
+    (0.47) and "keyword argument", low for "argument values" (0.005) or "useful value"."""
+    st = h.stats.get(key)
+    parts = [h.stats[w][0] for w in key.split() if w in h.stats]
+    return (st[0] if st else 0) / max(1, min(parts, default=1))
+
+
+def _identifier_like(h: Harvest, key: str) -> bool:
+    """A word mostly written emphasised is a parameter name in reST ("*fp*", "*hdr*")."""
+    for w in key.split():
+        st = h.stats.get(w)
+        if h.emphasised[w] and h.emphasised[w] * 2 >= (st[0] if st else 0):
+            return True
+    return False
+
+
 def _drop_nested(out: dict[str, Chosen], h: Harvest) -> None:
     """Drop a plain phrase that mostly occurs inside a longer chosen one ("relations theory")."""
+    longest: dict[str, int] = {}  # sub-phrase key -> passages of the most frequent chosen phrase holding it
+    for key in out:
+        words = key.split()
+        st = h.stats.get(key)
+        if len(words) < 2 or not st:
+            continue
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1):
+                if j - i < len(words):
+                    sub = " ".join(words[i:j])
+                    longest[sub] = max(longest.get(sub, 0), st[1])
     for key in list(out):
         c = out[key]
-        if c.defs or c.kind == "person" or key in h.marked:
-            continue
         st = h.stats.get(key)
-        if not st:
+        if c.defs or c.kind == "person" or key in h.marked or not st:
             continue
-        for other in out:
-            if other != key and f" {key} " in f" {other} ":
-                ost = h.stats.get(other)
-                if ost and st[1] <= 1.25 * ost[1]:
-                    del out[key]
-                    break
+        if key in longest and st[1] <= 1.25 * longest[key]:
+            del out[key]
 
 
 def _aliases(h: Harvest, key: str) -> list[str]:

@@ -30,11 +30,17 @@ STOP = _words(
     can could may might must shall should will would ought cannot
     also just only even still already again ever never always often sometimes usually very too quite
     rather almost much many more most less least few fewer several enough however therefore thus hence
-    instead otherwise moreover furthermore nevertheless indeed perhaps maybe else etc eg ie e.g i.e vs
+    now instead otherwise moreover furthermore nevertheless indeed perhaps maybe else etc eg ie e.g i.e vs
     yes ok okay please first second third last next previous former latter following above-mentioned
     mr mrs ms dr prof st
     """
 )
+
+# Words after which a run of content words starts with a verb: "to import modules".
+BEFORE_VERB = _words("to can could will would may might must shall should cannot not it they we you he she i who")
+
+# Words after which the last word of a run is a verb: "this example demonstrates how".
+AFTER_VERB = _words("a an the this these those some any how whether it its their his her them him us me you your our")
 
 # Verb forms that are rarely nouns: they end a noun phrase. Words that are both
 # ("use", "set", "call", "return", "test") are deliberately absent.
@@ -52,7 +58,7 @@ VERBS = _words(
     require requires required return returned returns raise raises raised create creates created
     specify specifies specified ensure ensures ensured represent represents represented indicate
     indicates indicated supports supported
-    uses used using write writes wrote written reads runs ran
+    uses used using write writes wrote written reads runs ran spent sent chosen thrown
     """
 )
 
@@ -70,7 +76,9 @@ GENERIC = _words(
     high low higher lower simple complex basic usual common normal certain important essential
     relevant proper real true false right wrong single multiple many much more most less least few
     own above below early late recent modern present future past final initial top bottom easy hard
-    particular various numerous typical whole open closed
+    particular various numerous typical whole open closed valid invalid existing resulting alternative
+    older newer useful default arbitrary individual separate specified desired extra overall exact suitable
+    unique total maximum minimum related respective preferred
     """
 )
 
@@ -118,19 +126,45 @@ def is_acronym_of(short: str, long: str) -> bool:
     return core.upper() in (initials, content)
 
 
+_content_cache: dict[tuple[str, bool], bool] = {}
+
+
 def is_content(word: str, first: bool = False) -> bool:
     """A word that may stand in a concept term: not a function word, verb form, adverb or name.
 
     `first`: the word opens its sentence, so a capital says nothing.
     """
+    got = _content_cache.get((word, first))
+    if got is None:
+        got = _is_content(word, first)
+        if len(_content_cache) < 500_000:
+            _content_cache[(word, first)] = got
+    return got
+
+
+_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+
+
+def _is_content(word: str, first: bool) -> bool:
     low = word.lower()
-    if not word[0].isalpha() or low in STOP or low in VERBS:
+    if not _WORD.fullmatch(word) or low in STOP or low in VERBS:
         return False
+    if ("'" in low or "’" in low) and not low.endswith(("'s", "’s")):
+        return False  # contractions: "I'll", "don't"
     if low.endswith("ly") and len(low) > 4 and low not in LY_NOUNS:
         return False  # adverbs: "strongly", "necessarily"
-    if any(ch.isdigit() for ch in word):
-        return False
     if any(ch.isupper() for ch in word[1:].replace("-", "")):
         return False  # camelCase identifiers, acronyms, Title-Case-Compounds
     # A capital mid-sentence is a name ("Nazi Germany"), never part of a concept term.
     return first or not word[0].isupper()
+
+
+def _keys(words: frozenset[str]) -> frozenset[str]:
+    from index.glossary import norm_token
+
+    return frozenset(norm_token(w) for w in words)
+
+
+# The same classes as comparison keys (index.glossary.term_key), for tests on keys.
+GENERIC_KEYS = _keys(GENERIC)
+STOP_KEYS = _keys(STOP)

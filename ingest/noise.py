@@ -37,7 +37,7 @@ _TRUNCATED = re.compile(r"(?:\s(?:\.\.\.|…)|\w(?:\.\.\.|…))\s*$")
 def is_noise_sentence(sentence: str) -> bool:
     """True for disclaimers, navigation text and attributions."""
     s = sentence.strip()
-    return bool(_BOILERPLATE.search(s) or _ATTRIBUTION.search(s))
+    return bool(_BOILERPLATE.search(s) or _ATTRIBUTION.match(s))
 
 
 def is_truncated(text: str) -> bool:
@@ -50,11 +50,14 @@ def noise_reason(sentences: list[str]) -> str | None:
         return None
     if is_truncated(sentences[-1]):
         return "truncated snippet"
+    # One search over the whole block first: almost every block of a real corpus has no hit.
+    if not _BOILERPLATE.search(" ".join(sentences)) and not any(_ATTRIBUTION.match(s) for s in sentences):
+        return None
     flagged = sum(1 for s in sentences if is_noise_sentence(s))
     if flagged * 2 >= len(sentences):
         return "boilerplate"
     words = sum(len(s.split()) for s in sentences)
-    if words <= 4 and not any(re.search(r"[.!?]$", s) for s in sentences) and _ATTRIBUTION.search(sentences[0]):
+    if words <= 4 and not any(re.search(r"[.!?]$", s) for s in sentences) and _ATTRIBUTION.match(sentences[0]):
         return "attribution"
     return None
 

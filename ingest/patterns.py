@@ -50,20 +50,29 @@ _ALIAS_INTRO = re.compile(
     r"|abbreviated(?:\s+as)?|or|aka|a\.k\.a\.)\s+(?P<rest>.+)$",
     re.S,
 )
-_ACRONYM_AFTER = re.compile(r"((?:[A-Za-z][\w'’-]*\s+){1,8})\(([A-Z][A-Za-z]{1,7})\)")
+_ACRONYM_AFTER = re.compile(r"\s\(([A-Z][A-Za-z]{1,7})\)")
+_HAS_DEF_VERB = re.compile(r"\b(?:is|are|refers?|denotes|means|describes)\b")
+_HAS_THEORY = re.compile(
+    r"\b(?:theory|hypothesis|principle|doctrine|model|thesis|paradigm|law|effect|paradox|fallacy|concept|notion|idea)\b"
+)
+_HAS_CALLED = re.compile(r"\b(?:called|known\s+as|referred\s+to\s+as|termed)\b")
 _ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,8})\s+\(((?:[A-Za-z][\w'’-]*\s*){2,8})\)")
 
-_CAP = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
+_UP, _LOW = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+_CAP = rf"[{_UP}][{_LOW}]+(?:[-'’][{_UP}][{_LOW}]+)?"
 _PART = "|".join(sorted(lx.PARTICLES))
-NAME_RE = re.compile(rf"(?<![\w.])(?P<name>{_CAP}(?:\s+(?:[A-Z]\.|{_CAP}|(?:{_PART})(?=\s+[A-Z]))){{1,3}})(?![\w-])")
+NAME_RE = re.compile(
+    rf"(?<![\w.])(?P<name>{_CAP}(?:\s+(?:[{_UP}]\.|{_CAP}|(?:{_PART})(?=\s+[{_UP}]))){{1,3}})(?![\w-])"
+)
 _BORN = re.compile(r"\s*\((?:[^()]*?[;,]\s*)?(?:born|b\.|née|né)\b|\s*\(\s*(?:c\.\s*)?\d{3,4}\s*[–—-]\s*\d{0,4}\s*\)")
 _AFTER_BORN = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\s*,?\s+(?:is|was)\s+(?:an?|the|one)\b")
 _CUE_BEFORE = re.compile(
-    r"(?:according\s+to|coined\s+by|proposed\s+by|introduced\s+by|developed\s+by|written\s+by|created\s+by"
-    r"|designed\s+by|invented\s+by|argued\s+by|founded\s+by|formulated\s+by|associated\s+with)\s+$",
+    # Not "written by", "developed by", "contributed by": those are credits, not people discussed.
+    r"(?:according\s+to|coined\s+by|proposed\s+by|invented\s+by|argued\s+by|founded\s+by|formulated\s+by"
+    r"|theory\s+of|view\s+of|work\s+of)\s+$",
     re.I,
 )
-_CAPWORD = re.compile(r"[A-Z][a-z]+\b\.?")
+_CAPWORD = re.compile(r"(?<![\w.'’-])([A-Z][a-z]{2,})(?![\w'’-])")
 
 
 def valid_subject(subj: str, at_start: bool) -> bool:
@@ -83,7 +92,9 @@ def valid_subject(subj: str, at_start: bool) -> bool:
             continue
         if not lx.is_content(w, first=(i == 0 and at_start) or all(caps)):
             return False
-    return not (len(words) == 1 and words[0].lower() in lx.GENERIC)
+    if len(words) == 1:
+        return len(words[0]) >= 3 and words[0].lower() not in lx.GENERIC
+    return words[0].lower() not in lx.GENERIC
 
 
 def _aliases_in(paren: str, subj: str) -> list[str]:
@@ -107,7 +118,7 @@ def scan(h: Harvest, pr: Prose, pi: int, si: int) -> None:
     text = pr.text.strip()
     emph = {term_key(e) for e in pr.emphasised}
 
-    m = DEF_RE.match(text)
+    m = DEF_RE.match(text) if _HAS_DEF_VERB.search(text, 0, 300) else None
     if m and valid_subject(m.group("subj"), at_start=not m.group(0).startswith(("In ", "Within ", "For "))):
         subj = m.group("subj")
         aliases = _aliases_in(m.group("paren"), subj) if m.group("paren") else []
@@ -126,28 +137,43 @@ def scan(h: Harvest, pr: Prose, pi: int, si: int) -> None:
             elif (m.group("art") or "").lower() == "the" and len(subj.split()) == 1 and not aliases:
                 strength -= 1.5  # "The default is ...": a specific thing, rarely a term
             key = term_key(subj)
-            if key in emph:
-                strength += 1.0
-            h.add_def(subj, DefSite(strength, pi, si, subj))
+            # "*default* is the value to return ...", "The *tag* argument is ...": in reST an
+            # emphasised word is a parameter being described, not a term being defined.
+            if not ((key in emph and not m.group("art")) or (" " in subj and _any_emphasised(subj, emph))):
+                h.add_def(subj, DefSite(strength, pi, si, subj))
             for a in aliases:
                 h.aliases.setdefault(key, Counter())[a] += 1
-    for rx, strength in ((THEORY_RE, 3.0), (OF_WHICH_RE, 3.0), (CALLED_RE, 2.5)):
+    # Cheap tests first: most sentences have none of these words.
+    theory = _HAS_THEORY.search(text) is not None
+    for rx, strength, wanted in (
+        (THEORY_RE, 3.0, theory),
+        (OF_WHICH_RE, 3.0, theory and "which" in text),
+        (CALLED_RE, 2.5, _HAS_CALLED.search(text) is not None),
+    ):
+        if not wanted:
+            continue
         for m2 in rx.finditer(text):
             subj = m2.group("subj")
             if valid_subject(subj, at_start=False) or valid_subject(subj, at_start=True):
                 key = term_key(subj)
-                h.add_def(subj, DefSite(strength + (1.0 if key in emph else 0.0), pi, si, subj))
-    for m3 in _ACRONYM_AFTER.finditer(text):
-        words, acr = m3.group(1).split(), m3.group(2)
+                if key not in emph:
+                    h.add_def(subj, DefSite(strength, pi, si, subj))
+    for m3 in _ACRONYM_AFTER.finditer(text) if "(" in text else ():
+        acr = m3.group(1)
+        words = re.findall(r"[A-Za-z][\w'’-]*", text[max(0, m3.start() - 120) : m3.start()])[-8:]
         for k in range(2, len(words) + 1):
             expansion = " ".join(words[-k:])
             if lx.is_acronym_of(acr, expansion):
                 _acronym(h, expansion, acr)
                 break
-    for m4 in _ACRONYM_BEFORE.finditer(text):
+    for m4 in _ACRONYM_BEFORE.finditer(text) if "(" in text else ():
         if lx.is_acronym_of(m4.group(1), m4.group(2).strip()):
             _acronym(h, m4.group(2).strip(), m4.group(1))
     _names(h, text, pi, si)
+
+
+def _any_emphasised(subj: str, emph: set[str]) -> bool:
+    return any(term_key(w) in emph for w in subj.split())
 
 
 def _acronym(h: Harvest, expansion: str, acronym: str) -> None:
@@ -165,22 +191,21 @@ def _names(h: Harvest, text: str, pi: int, si: int) -> None:
     from ingest.terms import DefSite, Person
 
     # Capitalised words standing alone ("Herz and Jervis did not ..."): surnames used by themselves.
-    words = text.split()
-    for k, w in enumerate(words):
-        core = w.strip(",;:.!?\"'()")
-        if len(core) > 2 and _CAPWORD.fullmatch(core):
-            left = words[k - 1] if k else ""
-            right = words[k + 1] if k + 1 < len(words) else ""
-            if not (left[:1].isupper() and not left.endswith((",", ";", ":"))) and not right[:1].isupper():
-                h.solo_caps[core] += 1
-    found: list[tuple[int, int, str, float, float]] = []  # start, end, name, score, def strength
+    for c in _CAPWORD.finditer(text):
+        left = text[max(0, c.start() - 30) : c.start()].split()[-1:]
+        right = text[c.end() : c.end() + 2].strip()
+        if left and left[0][:1].isupper() and not left[0].endswith((",", ";", ":")):
+            continue
+        if not right[:1].isupper():
+            h.solo_caps[c.group(1)] += 1
+    found: list[tuple[int, int, str, float, float, float]] = []  # start, end, name, strong, weak, def strength
     for m in NAME_RE.finditer(text):
         words = m.group("name").split()
         start = m.start()
-        score = 0.0
+        strong = weak = 0.0
         while words and (words[0].lower() in lx.STOP or words[0].lower().rstrip(".") in lx.TITLES):
             if words[0].lower().rstrip(".") in lx.TITLES:
-                score += 2.0
+                strong += 2.0
             start += len(words[0]) + 1
             words = words[1:]
         if len(words) < 2 or words[0].endswith(".") or words[-1].endswith("."):
@@ -191,33 +216,33 @@ def _names(h: Harvest, text: str, pi: int, si: int) -> None:
         after = text[m.end() :]
         strength = 0.0
         if _BORN.match(after):
-            score += 3.0
+            strong += 3.0
             if _AFTER_BORN.match(after):
                 strength = 4.0
-        before = text[:start]
-        prev = before.split()[-2:] if before.split() else []
+        before = text[max(0, start - 60) : start]
+        prev = before.split()[-1:]
         if prev and prev[-1].lower().strip(",") in lx.ROLES:
-            score += 2.0
+            strong += 2.0  # "the German scholar John H. Herz"
             strength = max(strength, 2.0)
         if _CUE_BEFORE.search(before):
-            score += 2.0
+            strong += 2.0  # "According to Kenneth Waltz"
             strength = max(strength, 1.5)
-        elif before.endswith("by "):
-            score += 0.5
         if any(re.fullmatch(r"[A-Z]\.", w) for w in words[1:-1]):
-            score += 1.0
-        found.append((start, m.end(), name, score, strength))
-    for i, (start, end, name, score, strength) in enumerate(found):
+            weak += 1.0  # a middle initial
+        found.append((start, m.end(), name, strong, weak, strength))
+    keys = [_canonical(f[2]) for f in found]
+    for i, (start, end, name, strong, weak, strength) in enumerate(found):
+        person = h.people.setdefault(keys[i], Person(name))
         # Names listed together ("Butterfield, Herz, and Jervis") are names of one kind.
         for j in (i - 1, i + 1):
             if 0 <= j < len(found):
                 a, b = (found[j][1], start) if j < i else (end, found[j][0])
                 if re.fullmatch(r",\s*(?:and\s+)?|\s+and\s+|,\s+", text[a:b]):
-                    score += 0.5
-        person = h.people.setdefault(_canonical(name), Person(name))
+                    person.neighbours.add(keys[j])
         if len(name) > len(person.name):
             person.name = name
-        person.score += score
+        person.strong += strong
+        person.weak += weak
         site = DefSite(strength, pi, si, name)
         if strength >= 4.0:
             person.defs.append(site)

@@ -22,6 +22,7 @@ from index.models import Document, GlossaryEntry, Passage, Provenance, Reference
 from index.settings import Settings
 from index.store import Store
 from ingest.chunk import Para, pack, paragraphs
+from ingest.glossary import build_glossary
 from ingest.noise import repeated_blocks
 from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, RawText, read_any
 from ingest.references import find_references, parse_bibtex
@@ -277,7 +278,12 @@ def _build(
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
     vectors, keys = _embed(body, settings, index_dir, progress, report)
-    glossary = glossary_builder(body, documents, paths, vectors) if glossary_builder else []
+    builder = glossary_builder or build_glossary
+    try:
+        glossary = builder(body, documents, paths, vectors)
+    except InputError as exc:  # a broken glossary.toml: report it, keep the extracted glossary out
+        fail(FileError("glossary.toml", str(exc)))
+        glossary = []
     report.documents, report.passages, report.noise = len(documents), len(body), len(noise)
     report.references, report.glossary = len(references), len(glossary)
     return bundle.BundleData(

@@ -402,11 +402,19 @@ def _numbers_follow(entries: list[tuple[str | None, str]], after: int | None) ->
     return all(b == a + 1 for a, b in pairwise(nums))
 
 
+_DATED = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b|\bn\.\s?d\.|\bdoi\b|\bISBN\b|10\.\d{4,9}/", re.I)
+
+
 def _runs(texts: list[str]) -> list[_Run]:
     """Group blocks into candidate runs: numbered entries counting up, or unnumbered citation-like entries."""
     runs: list[_Run] = []
     cur: _Run | None = None
     for i, block_text in enumerate(texts):
+        if not _DATED.search(block_text):
+            # A block with no year, "n.d." or identifier holds no citation: skip the costly
+            # entry split (most blocks of a large corpus are prose or code).
+            cur = None
+            continue
         kind, entries = _entries(block_text)
         ok = bool(entries) and all(len(t) <= _MAX_ENTRY for _, t in entries)
         if kind == "numbered":

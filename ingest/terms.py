@@ -35,7 +35,12 @@ _ROLE = re.compile(r":(?P<role>[\w:.-]+):`(?P<body>[^`]*)`")
 _TARGETED = re.compile(r"^(?P<shown>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 _LITERAL = re.compile(r"``.*?``|`[^`]*`_{0,2}")
 _EMPH = re.compile(r"(?<![\w*])\*{1,2}(?P<inner>[^*\s][^*]{0,80}?)\*{1,2}(?![\w*])")
+# A single word as code: ``str``, :class:`str`, :func:`os.open` -> "str", "open".
+_ROLE_OR_LITERAL_WORD = re.compile(r"(?:``|:(?!term:|dfn:)[\w:.-]+:`)(?:[~!]?[\w.]*\.)?([A-Za-z]\w*)(?:\(\))?(?:``|`)")
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
+_SYMBOLS = str.maketrans(dict.fromkeys("=(){}[]<>*/\\_#@$;:|"))
+_HYPHEN = re.compile(r"['’]?-")
+_word_keys: dict[str, str] = {}
 BOUNDARY = " ¦ "  # stands for anything removed: never part of a term
 
 
@@ -46,6 +51,8 @@ class Prose:
     text: str
     marked: list[tuple[str, str]]  # (term, shown text) from :term:/:dfn: roles
     emphasised: list[str]
+    phrases: str  # the text for noun-phrase counting: an emphasised single word is a boundary
+    literals: list[str]  # single words written as code
 
 
 def prose(sentence: str) -> Prose | None:
@@ -66,16 +73,19 @@ def prose(sentence: str) -> Prose | None:
             return f" {shown} "
         return BOUNDARY
 
+    literals = [m.group(1) for m in _ROLE_OR_LITERAL_WORD.finditer(s)]
     s = _ROLE.sub(role, s)
     s = _URL.sub(BOUNDARY, _LITERAL.sub(BOUNDARY, s))
     emphasised = [m.group("inner") for m in _EMPH.finditer(s)]
-    s = _EMPH.sub(lambda m: m.group("inner"), s)
-    s = re.sub(r"\s+", " ", s)
+    # "*fp* argument": in reST a lone emphasised word names a parameter, so it cannot be
+    # part of a counted phrase; patterns still see it ("A *generator* is ...").
+    phrases = " ".join(_EMPH.sub(lambda m: m.group("inner") if " " in m.group("inner") else BOUNDARY, s).split())
+    s = " ".join(_EMPH.sub(lambda m: m.group("inner"), s).split())
     # Code, signatures and tables are dense in symbols; prose, even with a parenthesis, is not.
-    symbols = sum(ch in "=(){}[]<>*/\\_#@$;:|" for ch in s)
+    symbols = len(s) - len(s.translate(_SYMBOLS))
     if symbols > max(3, 0.04 * len(s)):
         return None
-    return Prose(s, marked, emphasised)
+    return Prose(s, marked, emphasised, phrases, literals)
 
 
 # --- words and noun-phrase chunks --------------------------------------------------------
@@ -83,9 +93,15 @@ def prose(sentence: str) -> Prose | None:
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][a-z]{1,2}\b)?(?:-[A-Za-z0-9]+)*|\S")
 
 
-def chunks(text: str) -> list[list[str]]:
-    """Maximal runs of content words (single spaces inside a run), plus "A of B" joins."""
+def chunks(text: str) -> list[tuple[list[str], str, str]]:
+    """Maximal runs of content words (single spaces inside a run), plus "A of B" joins.
+
+    Each run comes with the words just before and after it ("the", "to", ...), lower
+    case, or "" when punctuation or markup stands there.
+    """
     runs: list[list[str]] = []
+    before: list[str] = []
+    after: list[str] = []
     cur: list[str] = []
     links: list[tuple[int, int]] = []  # (a, b): runs[a] " of " runs[b]
     of_after: int | None = None  # index of the run that a clean " of " just followed
@@ -103,27 +119,34 @@ def chunks(text: str) -> list[list[str]]:
             else:
                 if cur:
                     runs.append(cur)
+                    after.append("")
                 if of_after is not None and clean and prev_word == "of":
                     links.append((of_after, len(runs)))
+                before.append(prev_word.lower() if clean else "")
                 cur = [word]
             of_after = None
         else:
             closed = bool(cur)
             if cur:
                 runs.append(cur)
+                after.append(w.lower() if clean else "")
                 cur = []
             of_after = len(runs) - 1 if (w == "of" and clean and closed) else None
         prev_word = w
     if cur:
         runs.append(cur)
-    out = list(runs)
+        after.append("")
+    out = list(zip(runs, before, after, strict=True))
     # "balance of power": the last one or two words of a run, "of", the first one or two of the next.
     for a, b in links:
         left, right = runs[a], runs[b]
         for k in (1, 2):
             for n in (1, 2):
                 if k <= len(left) and n <= len(right):
-                    out.append([*left[-k:], "of", *right[:n]])
+                    out.append(
+                        ([*left[-k:], "of", *right[:n]], before[a] if k == len(left) else "",
+                         after[b] if n == len(right) else "")
+                    )
     return out
 
 
@@ -151,7 +174,8 @@ class DefSite:
 class Harvest:
     """Everything the corpus says about possible terms."""
 
-    stats: dict[str, list[int]] = field(default_factory=dict)  # key -> [count, passages, last p, docs, last d]
+    # key -> [count, passages, last passage, documents, last document, count in a noun position]
+    stats: dict[str, list[int]] = field(default_factory=dict)
     defs: dict[str, list[DefSite]] = field(default_factory=dict)
     marked: Counter[str] = field(default_factory=Counter)
     surfaces: dict[str, Counter[str]] = field(default_factory=dict)  # for defined and marked keys
@@ -161,6 +185,7 @@ class Harvest:
     solo_caps: Counter[str] = field(default_factory=Counter)  # capitalised words standing alone
     first_surface: dict[str, str] = field(default_factory=dict)  # n-gram key -> its first spelling
     lower_mid: set[str] = field(default_factory=set)  # one-word keys seen in lower case mid-sentence
+    emphasised: Counter[str] = field(default_factory=Counter)  # one-word keys written *so* or ``so``: names
     sentences: int = 0
 
     def note_surface(self, key: str, surface: str) -> None:
@@ -177,20 +202,25 @@ class Harvest:
 
 @dataclass
 class Person:
+    """A capitalised name and the cues that it names a person."""
+
     name: str  # as written, longest form
-    score: float = 0.0
+    strong: float = 0.0  # "(born ...)", "the historian X", "according to X", "Dr X"
+    weak: float = 0.0  # middle initials
+    neighbours: set[str] = field(default_factory=set)  # names listed with this one
     defs: list[DefSite] = field(default_factory=list)
     cue_sites: list[DefSite] = field(default_factory=list)
     mentions: int = 0
 
 
-def _count(h: Harvest, key: str, surface: str, pi: int, di: int) -> None:
+def _count(h: Harvest, key: str, surface: str, pi: int, di: int, nominal: bool) -> None:
     st = h.stats.get(key)
     if st is None:
-        h.stats[key] = [1, 1, pi, 1, di]
+        h.stats[key] = [1, 1, pi, 1, di, int(nominal)]
         h.first_surface[key] = surface
         return
     st[0] += 1
+    st[5] += nominal
     if st[2] != pi:
         st[1] += 1
         st[2] = pi
@@ -219,21 +249,42 @@ def harvest(passages: list[Passage]) -> Harvest:
                     h.note_surface(key, target)
                     if lx.is_acronym_of(shown, target):
                         h.aliases.setdefault(key, Counter())[shown] += 1
+            for e in pr.emphasised:
+                if " " not in e:
+                    h.emphasised[_word_key(e)] += 1
+            for w in pr.literals:
+                h.emphasised[norm_token(w)] += 1
             patterns.scan(h, pr, pi, si)
-            opening = pr.text.lstrip()
-            for ri, run in enumerate(chunks(pr.text)):
+            opening = pr.phrases
+            for ri, (run, before, after) in enumerate(chunks(pr.phrases)):
                 capital_start = ri == 0 and opening[:1].isupper() and opening.lower().startswith(run[0].lower())
                 for i, j in ngrams(run):
                     words = run[i:j]
                     if words[-1] == "of" or words[0] == "of":
                         continue
-                    key = " ".join(norm_token(x) for w in words for x in re.split(r"['’]?-", w))
-                    _count(h, key, " ".join(words), pi, di)
+                    key = " ".join([_word_key(w) for w in words])
+                    # In a noun position unless right after "to", a modal or a pronoun:
+                    # "to import modules", "you can override methods" are verb phrases.
+                    # And its last word is a verb when an object follows: "example demonstrates how".
+                    nominal = (i > 0 or before not in lx.BEFORE_VERB) and (
+                        j < len(run) or after not in lx.AFTER_VERB
+                    )
+                    _count(h, key, " ".join(words), pi, di, nominal)
                     if j - i == 1 and words[0].islower() and not (i == 0 and capital_start):
                         h.lower_mid.add(key)
                     if any("-" in w for w in words) and j - i > 1 and _compound(words):
                         h.compounds.add(key)
     return h
+
+
+def _word_key(word: str) -> str:
+    """The key of one written word; a hyphenated word gives several ("offense-defense")."""
+    got = _word_keys.get(word)
+    if got is None:
+        got = " ".join(norm_token(x) for x in _HYPHEN.split(word)) if "-" in word else norm_token(word)
+        if len(_word_keys) < 500_000:
+            _word_keys[word] = got
+    return got
 
 
 def _compound(words: list[str]) -> bool:

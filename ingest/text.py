@@ -13,7 +13,6 @@ from dataclasses import dataclass
 # Characters a reader never sees or quotes; removed. Ligatures from PDFs are expanded.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -28,11 +27,18 @@ def normalise(text: str) -> str:
     for lig, rep in _LIGATURES.items():
         text = text.replace(lig, rep)
     text = _CONTROL.sub("", text)
-    lines = []
-    for line in text.split("\n"):
-        indent = len(line) - len(line.lstrip(" \t\u00a0"))
-        lines.append(" " * min(indent, 8) + _SPACES.sub(" ", line.strip()))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+    # Whole-text passes (not a loop over lines): indentation is kept up to 8 columns
+    # (it marks code and lists), other runs of blank characters become one space.
+    text = _TRAILING.sub("", text)
+    text = _INDENT.sub(lambda m: " " * min(len(m.group(0).expandtabs(4)), 8), text)
+    text = _INNER_SPACES.sub(" ", text)
+    return _BLANK_LINES.sub("\n\n", text).strip("\n") + "\n"
+
+
+_TRAILING = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+$", re.M)
+_INDENT = re.compile(r"^[ \t\u00a0]+", re.M)
+_INNER_SPACES = re.compile(r"(?<=\S)[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 # --- inline reference markers -------------------------------------------------

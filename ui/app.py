@@ -1,7 +1,8 @@
 """Sourcebook's web app: ask the corpus, read the cited passages. Run: `streamlit run ui/app.py`.
 
-The index folder comes from $SOURCEBOOK_INDEX (default ".index"). Pages are plain
-functions registered in `PAGES`; add Glossary, Citations or Documents there.
+The index folder comes from $SOURCEBOOK_INDEX (default ".index"). Pages are registered
+in `PAGES`: Ask is a function here; Glossary and Citations are files (ui/pages_glossary.py,
+ui/pages_citations.py) sharing the engine through ui/pages_common.py.
 
 Rendering rule: nothing from a document or a user reaches st.markdown unescaped.
 Corpus text is shown through `ui.render` (HTML-escaped for st.html, or
@@ -24,61 +25,25 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from index import bundle  # noqa: E402
-from index.engine import Engine, open_engine  # noqa: E402
-from index.models import Answer  # noqa: E402
-from index.settings import default_index_dir  # noqa: E402
-from ui.render import answer_html, citation_html, escape_md, quoted_sentences  # noqa: E402
+from index.bibtex import to_bibtex  # noqa: E402
+from index.engine import Engine  # noqa: E402
+from index.models import Answer, Reference  # noqa: E402
+from ui.pages_common import get_engine, index_dir, load_engine  # noqa: E402
+from ui.pages_export import answer_markdown  # noqa: E402
+from ui.render import (  # noqa: E402
+    CITATIONS_PAGE,
+    GLOSSARY_PAGE,
+    answer_html,
+    citation_html,
+    esc,
+    escape_md,
+    quoted_sentences,
+    term_link,
+)
 
 NO_ANSWER = "The corpus does not answer this question."
-
-
-# --- the engine ------------------------------------------------------------------
-
-
-def _still_current(engine: Engine) -> bool:
-    """False once the index has been rebuilt, so st.cache_resource loads it again."""
-    try:
-        return bundle.current_generation(engine.index_dir) == engine.generation
-    except bundle.BundleError:
-        return False
-
-
-# Keyed by the index path; `validate` re-checks CURRENT on every use, so a rebuilt
-# index is noticed without restarting the server. open_engine keeps its own
-# per-process registry, so a reload is one Engine, not one per session.
-@st.cache_resource(show_spinner="Loading the index and the model…", validate=_still_current, max_entries=4)
-def load_engine(index_dir: str) -> Engine:
-    """The shared Engine for an index folder."""
-    return open_engine(Path(index_dir))
-
-
-def index_dir() -> Path:
-    return default_index_dir()
-
-
-def get_engine() -> Engine | None:
-    """The engine, or None after telling the reader in plain words why there is none."""
-    folder = index_dir()
-    try:
-        if bundle.current_generation(folder) is None:
-            show_no_index(folder)
-            return None
-        return load_engine(str(folder))
-    except bundle.BundleError as exc:
-        # The message already says how to rebuild; show it as text, not a traceback.
-        st.error(escape_md(str(exc)))
-        return None
-
-
-def show_no_index(folder: Path) -> None:
-    path = folder.as_posix()
-    # A code span shows its content literally; only a backtick could end it early.
-    example = f" (for example `sourcebook ingest corpus/ --index {path}`)" if "`" not in path else ""
-    st.info(
-        f"There is no index at {escape_md(path)} yet. Build one from your documents with "
-        f"`sourcebook ingest`{example}, or set SOURCEBOOK\\_INDEX to the folder of an existing index; "
-        "then reload this page."
-    )
+# Imported by the tests and by anyone who used them from here before ui.pages_common.
+__all__ = ["PAGES", "get_engine", "index_dir", "load_engine", "main"]
 
 
 # --- sidebar ---------------------------------------------------------------------
@@ -136,13 +101,41 @@ def _ask(_engine: Engine, generation: str, question: str) -> Answer:
     return _engine.ask(question)
 
 
-def show_answer(answer: Answer) -> None:
+def answer_references(answer: Answer) -> list[Reference]:
+    """The references of all the answer's citations, each once, in order of citation."""
+    return list({r.id: r for c in answer.citations for r in c.references}.values())
+
+
+def glossary_html(answer: Answer) -> str:
+    """The answer's glossary entries, briefly: term (linked) and the start of its definition."""
+    items = []
+    for entry in answer.glossary:
+        short = entry.definition if len(entry.definition) <= 160 else entry.definition[:159] + "…"
+        items.append(f"<li>{term_link(entry)} — {esc(short)}</li>")
+    return f'<ul class="sb-glossary" style="margin:0">{"".join(items)}</ul>'
+
+
+def show_downloads(answer: Answer) -> None:
+    left, right = st.columns(2)
+    left.download_button("Download answer (Markdown)", answer_markdown(answer), file_name="answer.md",
+                         mime="text/markdown", icon=":material/download:", width="stretch")
+    refs = answer_references(answer)
+    right.download_button("Download references (BibTeX)", to_bibtex(refs) if refs else "", file_name="references.bib",
+                          mime="application/x-bibtex", icon=":material/download:", disabled=not refs,
+                          help=None if refs else "The cited passages cite no references.", width="stretch")
+
+
+def show_answer(answer: Answer, engine: Engine) -> None:
     st.subheader("Answer")
-    st.html(answer_html(answer))
+    st.html(answer_html(answer, engine.terms))
+    if answer.glossary:
+        st.caption("Terms in this answer (open one in the Glossary)")
+        st.html(glossary_html(answer))
+    show_downloads(answer)
     st.subheader("Sources")
     for c in answer.citations:
         with st.container(border=True):
-            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references))
+            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms))
 
 
 def show_abstention(answer: Answer) -> None:
@@ -172,20 +165,25 @@ def ask_page() -> None:
     if answer.abstained:
         show_abstention(answer)
     else:
-        show_answer(answer)
+        show_answer(answer, engine)
 
 
 # --- navigation ------------------------------------------------------------------
 
-# (function, title, Material icon). New pages go here.
-PAGES: list[tuple[Callable[[], None], str, str]] = [
-    (ask_page, "Ask", ":material/question_answer:"),
+# (function or page file relative to ui/, title, Material icon, URL path). New pages go here.
+# Glossary and Citations are files so that AppTest.switch_page can open them; their URL
+# paths are the ones ui.render's links point to (GLOSSARY_PAGE, CITATIONS_PAGE).
+PAGES: list[tuple[Callable[[], None] | str, str, str, str | None]] = [
+    (ask_page, "Ask", ":material/question_answer:", None),
+    ("pages_glossary.py", "Glossary", ":material/dictionary:", GLOSSARY_PAGE),
+    ("pages_citations.py", "Citations", ":material/format_quote:", CITATIONS_PAGE),
 ]
 
 
 def main() -> None:
     st.set_page_config(page_title="Sourcebook", page_icon=":material/menu_book:", layout="wide")
-    pages = [st.Page(fn, title=title, icon=icon, default=fn is ask_page) for fn, title, icon in PAGES]
+    pages = [st.Page(page, title=title, icon=icon, url_path=url_path, default=page is ask_page)
+             for page, title, icon, url_path in PAGES]
     page = st.navigation(pages)
     folder = index_dir()
     try:

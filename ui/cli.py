@@ -1,4 +1,4 @@
-"""The `sourcebook` command line: ingest, ask, search and serve.
+"""The `sourcebook` command line: ingest, ask, search, refs, check, glossary, eval and serve.
 
 Every subcommand takes --index DIR, so several corpora can live side by side.
 Expected failures (bad files, a missing or incompatible index) print one line and
@@ -143,6 +143,70 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_refs(args: argparse.Namespace) -> int:
+    from index.audit import audit
+    from index.bibtex import to_bibtex
+
+    engine = _engine(args)
+    if args.bibtex:
+        sys.stdout.write(to_bibtex(engine.references))
+        return EXIT_OK
+    result = audit(engine)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(result.text())
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from index.claims import check_claim
+
+    engine = _engine(args)
+    for claim in _questions(args.claim):
+        result = check_claim(engine, claim)
+        if args.json:
+            _print_json(result.to_json())
+        else:
+            print(f"{result.verdict} ({result.score:.2f}): {claim}")
+            for c in result.evidence:
+                print(f"  [{c.marker}] {c.passage.title}: “{c.quote}”")
+                for r in c.references:
+                    print(f"      ↳ {r.raw}")
+    return EXIT_OK
+
+
+def cmd_glossary(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if not args.term:
+        entries = engine.terms.entries_sorted()
+        if args.json:
+            _print_json([e.to_json() for e in entries])
+        else:
+            for e in entries:
+                print(f"{e.term}: {e.definition}")
+        return EXIT_OK
+    entry = engine.terms.lookup(args.term)
+    if entry is None:
+        close = engine.terms.closest(args.term)
+        hint = f"; closest terms: {', '.join(close)}" if close else "; the glossary is empty"
+        raise CliError(f"no glossary entry for {args.term!r}{hint}")
+    if args.json:
+        _print_json(entry.to_json())
+    else:
+        print(f"{entry.term} ({entry.kind})")
+        if entry.aliases:
+            print(f"  also: {', '.join(entry.aliases)}")
+        print(f"  {entry.definition}")
+        if entry.citation:
+            page = f", p. {entry.citation.page}" if entry.citation.page else ""
+            print(f"  — {entry.citation.document}{page} [{entry.citation.passage_id}]")
+        if entry.related:
+            print(f"  related: {', '.join(entry.related)}")
+        print(f"  mentions: {entry.mention_count}")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).with_name("app.py")
     env = dict(os.environ, SOURCEBOOK_INDEX=str(Path(args.index).resolve()))
@@ -186,6 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per query, one per line")
     p.add_argument("-k", type=int, default=10, help="how many passages (default: %(default)s)")
     p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid", help=argparse.SUPPRESS)
+
+    p = add("refs", cmd_refs, "every reference with the sentences that cite it, and an audit of the citations")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the references and the audit as one JSON object")
+    fmt.add_argument("--bibtex", action="store_true", help="print the references as BibTeX")
+
+    p = add("check", cmd_check, "is a claim supported, contradicted or not supported by the corpus?")
+    p.add_argument("claim", help='the claim, or "-" to read one per line from standard input')
+    p.add_argument("--json", action="store_true", help="print one JSON object per claim, one per line")
+
+    p = add("glossary", cmd_glossary, "the glossary built from the corpus, or one entry")
+    p.add_argument("term", nargs="?", help="a term or alias (case, dashes and small misspellings are forgiven)")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("eval", cmd_eval, "score a question set (QA or retrieval format) against the index")
     p.add_argument("file", help="a .jsonl question file")

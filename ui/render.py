@@ -23,7 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote as url_quote
 
-from index.models import Answer, Citation, Passage, Reference
+from index.glossary import Glossary
+from index.models import Answer, Citation, GlossaryEntry, Passage, Reference
 
 # All ASCII punctuation: CommonMark lets a backslash escape any of these.
 _MD_PUNCT = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
@@ -39,6 +40,11 @@ _AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=@)")
 MARK_STYLE = "background:#ffe58f;color:#1f1f1f;padding:0 .1em;border-radius:.2em"
 PASSAGE_STYLE = "white-space:pre-wrap;line-height:1.55;margin:.25em 0 .5em 0"
 MUTED_STYLE = "color:#808495;font-size:.9em"
+TERM_STYLE = "color:inherit;text-decoration:underline dotted;text-underline-offset:.2em"
+# Where the Glossary and Citations pages live (st.Page url_path); links are relative, so
+# they work under any server base path.
+GLOSSARY_PAGE = "glossary"
+CITATIONS_PAGE = "citations"
 
 
 def escape_md(text: str) -> str:
@@ -97,16 +103,69 @@ def quote_spans(text: str, quotes: str | Sequence[str]) -> list[tuple[int, int]]
     return merged
 
 
-def highlight(passage_text: str, quote: str | Sequence[str]) -> str:
-    """Escaped HTML of the passage with the quoted sentence(s) wrapped in <mark>."""
-    parts: list[str] = []
-    pos = 0
-    for s, e in quote_spans(passage_text, quote):
-        parts.append(esc(passage_text[pos:s]))
-        parts.append(f'<mark style="{MARK_STYLE}">{esc(passage_text[s:e])}</mark>')
-        pos = e
-    parts.append(esc(passage_text[pos:]))
-    return f'<div class="sb-passage" style="{PASSAGE_STYLE}">{"".join(parts)}</div>'
+# A span of text wrapped in our own tags: (start, end, opening tag, closing tag).
+Layer = list[tuple[int, int, str, str]]
+
+
+def layered_html(text: str, *layers: Layer) -> str:
+    """Escaped `text` with each layer's spans wrapped in its tags, outer layers first.
+
+    Spans of one layer must not overlap. An inner span crossing an outer span's edge is
+    cut there and wrapped on each side, so the result always nests properly.
+    """
+
+    def render(lo: int, hi: int, depth: int) -> str:
+        if depth == len(layers):
+            return esc(text[lo:hi])
+        out: list[str] = []
+        pos = lo
+        for s, e, open_tag, close_tag in sorted(layers[depth]):
+            s, e = max(s, pos), min(e, hi)
+            if s >= e:
+                continue
+            out += [render(pos, s, depth + 1), open_tag, render(s, e, depth + 1), close_tag]
+            pos = e
+        out.append(render(pos, hi, depth + 1))
+        return "".join(out)
+
+    return render(0, len(text), 0)
+
+
+def term_href(term: str) -> str:
+    """The relative link to a term's Glossary entry: "glossary?term=security%20dilemma"."""
+    return f"{GLOSSARY_PAGE}?term={url_quote(term, safe='')}"
+
+
+def reference_href(ref_id: str) -> str:
+    """The relative link to a reference on the Citations page."""
+    return f"{CITATIONS_PAGE}?ref={url_quote(ref_id, safe='')}"
+
+
+def term_link_open(entry: GlossaryEntry) -> str:
+    """The opening <a> of a term link: its definition shows on hover (title attribute)."""
+    hover = entry.definition if len(entry.definition) <= 300 else entry.definition[:299] + "…"
+    return (f'<a class="sb-term" href="{esc(term_href(entry.term))}" title="{esc(hover)}" '
+            f'style="{TERM_STYLE}">')
+
+
+def term_layer(text: str, terms: Glossary | None) -> Layer:
+    """Links on the first occurrence of each glossary term in `text`."""
+    if terms is None or not len(terms):
+        return []
+    return [(s, e, term_link_open(entry), "</a>") for s, e, entry in terms.find_in_text(text)]
+
+
+def term_link(entry: GlossaryEntry, label: str | None = None) -> str:
+    """A link to an entry, labelled with its term (or `label`)."""
+    return f"{term_link_open(entry)}{esc(label if label is not None else entry.term)}</a>"
+
+
+def highlight(passage_text: str, quote: str | Sequence[str], terms: Glossary | None = None) -> str:
+    """Escaped HTML of the passage with the quoted sentence(s) wrapped in <mark>
+    and, given a glossary, the first occurrence of each term linked to its entry."""
+    marks: Layer = [(s, e, f'<mark style="{MARK_STYLE}">', "</mark>") for s, e in quote_spans(passage_text, quote)]
+    body = layered_html(passage_text, marks, term_layer(passage_text, terms))
+    return f'<div class="sb-passage" style="{PASSAGE_STYLE}">{body}</div>'
 
 
 def quoted_sentences(citation: Citation) -> list[str]:
@@ -123,16 +182,17 @@ def location(title: str, page: int | None) -> str:
     return f"{title}, page {page}" if page is not None else title
 
 
-def answer_html(answer: Answer) -> str:
-    """The answer text, escaped, with its [n] markers in bold (only markers of real citations)."""
-    body = esc(answer.text)
+def marker_spans(answer: Answer) -> list[tuple[int, int]]:
+    """Where the [n] markers of the answer's real citations stand in its text."""
     markers = {c.marker for c in answer.citations}
+    return [m.span() for m in re.finditer(r"\[(\d+)\]", answer.text) if int(m.group(1)) in markers]
 
-    def bold(m: re.Match[str]) -> str:
-        return f"<b>{m.group(0)}</b>" if int(m.group(1)) in markers else m.group(0)
 
-    # Escaping leaves "[n]" unchanged, so markers can be found in the escaped text.
-    body = re.sub(r"\[(\d+)\]", bold, body)
+def answer_html(answer: Answer, terms: Glossary | None = None) -> str:
+    """The answer text, escaped, with its [n] markers in bold (only markers of real citations)
+    and, given a glossary, the first occurrence of each term linked to its entry."""
+    bold: Layer = [(s, e, "<b>", "</b>") for s, e in marker_spans(answer)]
+    body = layered_html(answer.text, bold, term_layer(answer.text, terms))
     return f'<div class="sb-answer" style="font-size:1.1em;line-height:1.6">{body}</div>'
 
 
@@ -180,8 +240,9 @@ def citation_html(
     passage: Passage,
     quotes: str | Sequence[str] = (),
     references: Iterable[Reference] = (),
+    terms: Glossary | None = None,
 ) -> str:
-    """A citation card: "[n] title, page N", the passage (quote highlighted), its references."""
+    """A citation card: "[n] title, page N", the passage (quote highlighted, terms linked), its references."""
     label = f"[{marker}] " if marker is not None else ""
     head = f"<div><b>{esc(label + location(passage.title, passage.page))}</b></div>"
     refs = list(references)
@@ -189,4 +250,4 @@ def citation_html(
     if refs:
         items = "".join(reference_html(r) for r in refs)
         tail = f'<div style="{MUTED_STYLE}">References</div><ul style="margin-top:.2em">{items}</ul>'
-    return f'<div class="sb-citation">{head}{highlight(passage.text, quotes)}{tail}</div>'
+    return f'<div class="sb-citation">{head}{highlight(passage.text, quotes, terms)}{tail}</div>'

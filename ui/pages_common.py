@@ -1,0 +1,80 @@
+"""What every page of the web app shares: the engine, and cached work done against it.
+
+Imported by ui/app.py (the entry point) and by the file pages (ui/pages_glossary.py,
+ui/pages_citations.py), so the engine cache is one cache whichever page loads first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from index import bundle
+from index.audit import Audit, audit
+from index.claims import ClaimCheck, check_claim
+from index.engine import Engine, open_engine
+from index.settings import default_index_dir
+from ui.render import escape_md
+
+
+def _still_current(engine: Engine) -> bool:
+    """False once the index has been rebuilt, so st.cache_resource loads it again."""
+    try:
+        return bundle.current_generation(engine.index_dir) == engine.generation
+    except bundle.BundleError:
+        return False
+
+
+# Keyed by the index path; `validate` re-checks CURRENT on every use, so a rebuilt
+# index is noticed without restarting the server. open_engine keeps its own
+# per-process registry, so a reload is one Engine, not one per session.
+@st.cache_resource(show_spinner="Loading the index and the model…", validate=_still_current, max_entries=4)
+def load_engine(index_dir: str) -> Engine:
+    """The shared Engine for an index folder."""
+    return open_engine(Path(index_dir))
+
+
+def index_dir() -> Path:
+    return default_index_dir()
+
+
+def get_engine() -> Engine | None:
+    """The engine, or None after telling the reader in plain words why there is none."""
+    folder = index_dir()
+    try:
+        if bundle.current_generation(folder) is None:
+            show_no_index(folder)
+            return None
+        return load_engine(str(folder))
+    except bundle.BundleError as exc:
+        # The message already says how to rebuild; show it as text, not a traceback.
+        st.error(escape_md(str(exc)))
+        return None
+
+
+def show_no_index(folder: Path) -> None:
+    path = folder.as_posix()
+    # A code span shows its content literally; only a backtick could end it early.
+    example = f" (for example `sourcebook ingest corpus/ --index {path}`)" if "`" not in path else ""
+    st.info(
+        f"There is no index at {escape_md(path)} yet. Build one from your documents with "
+        f"`sourcebook ingest`{example}, or set SOURCEBOOK\\_INDEX to the folder of an existing index; "
+        "then reload this page."
+    )
+
+
+# The generation argument keys the caches: a rebuilt index is audited and checked afresh.
+@st.cache_data(show_spinner="Auditing the references…", max_entries=8)
+def cached_audit(_engine: Engine, generation: str) -> Audit:
+    return audit(_engine)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_claim(_engine: Engine, generation: str, claim: str) -> ClaimCheck:
+    return check_claim(_engine, claim)
+
+
+def param(name: str) -> str:
+    """A query parameter of the page URL, stripped ("" when absent)."""
+    return str(st.query_params.get(name, "")).strip()
