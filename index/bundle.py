@@ -61,6 +61,7 @@ class BundleData:
     embeddings: np.ndarray
     embed_keys: list[str]
     references: list[Reference] = field(default_factory=list)
+    reference_vectors: np.ndarray | None = None  # row i embeds references[i].raw
     glossary: list[GlossaryEntry] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input file
     extra: dict[str, Any] = field(default_factory=dict)

@@ -103,7 +103,7 @@ DEMONYMS = frozenset(
     malaysian mexican mongolian moroccan nigerian norwegian pakistani palestinian persian peruvian polish
     portuguese prussian romanian roman russian saudi scottish serbian slovak slovenian somali soviet
     spanish sudanese swedish swiss syrian taiwanese thai tunisian turkish ukrainian venezuelan
-    vietnamese welsh yemeni african asian arab latin""".split()  # noqa: SIM905
+    vietnamese welsh yemeni african asian arab latin""".split()
 )
 
 # A deliberately short list of opposites that fill the same slot in this domain.

@@ -16,14 +16,27 @@ from typing import Any
 import numpy as np
 
 from index import bundle
-from index.answer import Candidate, compose, score_sentences, select
+from index.answer import Candidate, compose, content_words, score_sentences, select
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
-from index.models import Answer, GlossaryEntry, Passage, Reference, SearchHit
+from index.models import Answer, Citation, GlossaryEntry, Passage, Reference, SearchHit
 from index.settings import Settings
 from index.store import Store
 
 ABSTAIN_TEXT = "The corpus does not answer this question."
+# Questions about the bibliography rather than the subject.
+_SOURCE_QUESTION = re.compile(
+    r"\b(?:which|what)\s+(?:sources?|references?|works?|study|studies|articles?|books?|papers?|publications?)\b"
+    r"|\b(?:doi|isbn|issn|jstor)\b|\bwho\s+(?:wrote|authored|published|is the author)\b"
+    r"|\bpublished\s+(?:in|by|where)\b|\bcit(?:e|es|ed|ation)\b|\bsource\b|\bwhich\s+(?:journal|publisher)\b",
+    re.I,
+)
+# Of those, the ones that name a work and ask about it (its DOI, its author, where it appeared).
+_ABOUT_A_WORK = re.compile(
+    r"\b(?:doi|isbn|issn|jstor)\b|\bwho\s+(?:wrote|authored|published|is the author)\b"
+    r"|\bpublished\s+(?:in|by|where)\b|\bwhich\s+(?:journal|publisher)\b",
+    re.I,
+)
 _DEFINITION_QUESTION = re.compile(
     r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{2,80}?)\s*\??\s*$", re.I
 )
@@ -66,6 +79,7 @@ class Engine:
         self.retriever = Retriever(self.faiss, self.vectors, self.store, self.settings)
         self.references: list[Reference] = self.store.references()
         self._refs_by_label = {(r.document, r.label): r for r in self.references}
+        self.reference_vectors = self.store.reference_vectors(self.embedder.dimension)
         self.glossary: list[GlossaryEntry] = self.store.glossary()
         self.terms = Glossary(self.glossary)
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -118,13 +132,73 @@ class Engine:
         qvec = self.embed_query(question)
         hits = self.retriever.search(question, qvec, k or self.settings.k)
         candidates = score_sentences(question, qvec, hits, self.embed_sentences)
+        if _ABOUT_A_WORK.search(question):
+            about = self._work_answer(question, qvec, candidates)
+            if about is not None:
+                return about
         best_cos = max((float(c.vector @ qvec) for c in candidates), default=0.0)
         if not candidates or best_cos < self.settings.abstain_below:
             return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]),
                           message=f"best sentence similarity {best_cos:.2f} < {self.settings.abstain_below}")
         chosen = self._definition_first(question, candidates, select(candidates, self.settings))
+        if _SOURCE_QUESTION.search(question):
+            sourced = self._supporting_sources(question, chosen)
+            if sourced is not None:
+                return sourced
         text, citations = compose(chosen, self.references_for)
         return Answer(question, text, False, tuple(citations), glossary=tuple(self.terms_in(text)))
+
+    # --- questions about sources ----------------------------------------------------
+
+    def search_references(self, query: str, qvec: np.ndarray, k: int = 3) -> list[tuple[Reference, float]]:
+        """References ranked by cosine to the query plus the share of its words in the entry."""
+        if not len(self.reference_vectors):
+            return []
+        words = content_words(query)
+        cos = self.reference_vectors @ qvec
+        scored = []
+        for ref, c in zip(self.references, cos, strict=True):
+            overlap = len(words & content_words(ref.raw)) / len(words) if words else 0.0
+            scored.append((ref, float(c) + 0.3 * overlap))
+        scored.sort(key=lambda x: -x[1])
+        return scored[:k]
+
+    def citing(self, ref: Reference) -> list[tuple[Passage, int]]:
+        """(passage, sentence index) of every sentence that cites a reference."""
+        return [(p, i) for p in self.store.passages_of(ref.document) if p.kind == "body"
+                for i, s in enumerate(p.sentences) if ref.label in s.refs]
+
+    def _work_answer(self, question: str, qvec: np.ndarray, candidates: list[Candidate]) -> Answer | None:
+        """"What is the DOI of …?", "Who wrote …?": the reference entry that the question names,
+        quoted from the reference list, cited through a sentence that cites it."""
+        best = self.search_references(question, qvec, k=1)
+        if not best or best[0][1] < self.settings.reference_min_score:
+            return None
+        ref = best[0][0]
+        sites = self.citing(ref)
+        if not sites:
+            return None
+        wanted = {(p.id, i) for p, i in sites}
+        ranked = [c for c in candidates if (c.hit.passage.id, c.index) in wanted]
+        passage, index = (ranked[0].hit.passage, ranked[0].index) if ranked else sites[0]
+        return self._sourced(question, passage, index, (ref,), best[0][1])
+
+    def _supporting_sources(self, question: str, chosen: list[Candidate]) -> Answer | None:
+        """"Which source supports …?": the best answering sentence and the references it cites."""
+        top = chosen[0]
+        refs = self.references_for(top.hit.passage, [top.index])
+        return self._sourced(question, top.hit.passage, top.index, refs, top.score) if refs else None
+
+    def _sourced(self, question: str, passage: Passage, index: int, refs: tuple[Reference, ...],
+                 score: float) -> Answer:
+        s = passage.sentences[index]
+        quote = passage.text[s.start : s.end]
+        label = "Sources" if len(refs) > 1 else "Source"
+        text = f"{quote} [1] {label}: " + " ".join(r.raw for r in refs)
+        citation = Citation(1, passage, quote, score, refs)
+        return Answer(question, text, False, (citation,), glossary=tuple(self.terms_in(quote)))
+
+    # --- glossary -------------------------------------------------------------------
 
     def terms_in(self, text: str) -> list[GlossaryEntry]:
         """Glossary entries whose term or alias occurs in a text, in order of first occurrence."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -90,19 +89,6 @@ def is_acronym(text: str) -> bool:
     return 2 <= len(core) <= 8 and core.isupper() and core.isalpha()
 
 
-@dataclass(frozen=True)
-class Token:
-    start: int
-    end: int
-    key: str
-    text: str
-
-
-def tokens(text: str) -> list[Token]:
-    """Words of a text with their spans and keys."""
-    return [Token(m.start(), m.end(), norm_token(m.group()), m.group()) for m in WORD.finditer(text)]
-
-
 class TermMatcher:
     """Finds names (token sequences) in text, longest match first, word-bounded.
 
@@ -112,7 +98,7 @@ class TermMatcher:
     """
 
     def __init__(self, names: Iterable[tuple[str, int]]) -> None:
-        self._first: dict[str, list[tuple[tuple[str, ...], int, str | None]]] = {}
+        self._first: dict[str, list[tuple[list[str], int, str | None]]] = {}
         seen: set[tuple[tuple[str, ...], int]] = set()
         for name, value in names:
             keys = tuple(norm_token(w) for w in split_words(name))
@@ -120,41 +106,42 @@ class TermMatcher:
                 continue
             seen.add((keys, value))
             exact = name.strip() if is_acronym(name.strip()) else None
-            self._first.setdefault(keys[0], []).append((keys, value, exact))
+            self._first.setdefault(keys[0], []).append((list(keys), value, exact))
         for options in self._first.values():
             options.sort(key=lambda o: -len(o[0]))
 
-    def iter_matches(self, text: str, toks: list[Token] | None = None) -> Iterator[tuple[int, int, int]]:
+    def iter_matches(self, text: str) -> Iterator[tuple[int, int, int]]:
         """Every non-overlapping match as (start, end, value), left to right."""
-        toks = tokens(text) if toks is None else toks
-        n = len(toks)
+        found = list(WORD.finditer(text))
+        cache = _token_cache
+        keys = [cache.get(w) or norm_token(w) for w in (m.group() for m in found)]
+        first = self._first
+        n = len(found)
         i = 0
         while i < n:
-            options = self._first.get(toks[i].key)
+            options = first.get(keys[i])
+            if options is None:
+                i += 1
+                continue
             matched = 0
-            if options:
-                for keys, value, exact in options:
-                    m = len(keys)
-                    if i + m > n or not self._fits(text, toks, i, keys, exact):
-                        continue
-                    yield toks[i].start, toks[i + m - 1].end, value
+            for seq, value, exact in options:
+                m = len(seq)
+                if i + m <= n and keys[i : i + m] == seq and self._fits(text, found, i, m, exact):
+                    yield found[i].start(), found[i + m - 1].end(), value
                     matched = m
                     break
             i += matched or 1
 
     @staticmethod
-    def _fits(text: str, toks: list[Token], i: int, keys: tuple[str, ...], exact: str | None) -> bool:
-        for j, k in enumerate(keys):
-            t = toks[i + j]
-            if t.key != k:
+    def _fits(text: str, found: list[re.Match[str]], i: int, m: int, exact: str | None) -> bool:
+        for j in range(i + 1, i + m):
+            if not _GAP.fullmatch(text, found[j - 1].end(), found[j].start()):
                 return False
-            if j and not _GAP.fullmatch(text, toks[i + j - 1].end, t.start):
-                return False
-        if exact is not None and toks[i].text.rstrip("s") != exact.rstrip("s"):
+        start, end = found[i].start(), found[i + m - 1].end()
+        if exact is not None and found[i].group().rstrip("s") != exact.rstrip("s"):
             return False
         # Word-bounded: an identifier such as "generator_expr" or "os.path" is not a mention.
-        before = text[toks[i].start - 1] if toks[i].start else " "
-        end = toks[i + len(keys) - 1].end
+        before = text[start - 1] if start else " "
         after = text[end] if end < len(text) else " "
         return before not in "_." and after != "_" and not (after == "." and text[end + 1 : end + 2].isalnum())
 

@@ -37,6 +37,8 @@ class Settings:
     sentence_margin: float = 0.12  # extra sentences must score within this of the best one
     redundancy: float = 0.9  # a sentence this similar to one already quoted is skipped
     duplicate_threshold: float = 0.97  # passages this similar are shown once
+    # A reference entry answers "Who wrote …?" / "What is the DOI of …?" from this score up.
+    reference_min_score: float = 0.45
     # Abstention: answer only when the best sentence is at least this similar to the question.
     abstain_below: float = 0.35
     # Ingestion caps

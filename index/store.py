@@ -14,6 +14,8 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from index.models import Document, GlossaryCitation, GlossaryEntry, Passage, Provenance, Reference, Sentence
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ CREATE TABLE passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, documen
                        page INTEGER, start INTEGER, "end" INTEGER, text TEXT, sentences TEXT, kind TEXT,
                        section TEXT, also TEXT, embed_key TEXT);
 CREATE INDEX passages_by_document ON passages(document, start);
-CREATE TABLE refs (id TEXT PRIMARY KEY, document TEXT, label TEXT, data TEXT);
+CREATE TABLE refs (id TEXT PRIMARY KEY, document TEXT, label TEXT, data TEXT, vector BLOB);
 CREATE TABLE glossary (term TEXT PRIMARY KEY, data TEXT);
 CREATE VIRTUAL TABLE passages_fts USING fts5(text, section, content='passages', content_rowid='row',
                                              tokenize='porter unicode61');
@@ -86,9 +88,12 @@ def write(path: Path, data: BundleData) -> None:
         con.execute(
             "INSERT INTO passages_fts(rowid, text, section) SELECT row, text, section FROM passages WHERE kind='body'"
         )
+        ref_vectors = data.reference_vectors
         con.executemany(
-            "INSERT INTO refs VALUES (?,?,?,?)",
-            [(r.id, r.document, r.label, json.dumps(asdict(r), ensure_ascii=False)) for r in data.references],
+            "INSERT INTO refs VALUES (?,?,?,?,?)",
+            [(r.id, r.document, r.label, json.dumps(asdict(r), ensure_ascii=False),
+              ref_vectors[i].astype("<f4").tobytes() if ref_vectors is not None else None)
+             for i, r in enumerate(data.references)],
         )
         con.executemany(
             "INSERT INTO glossary VALUES (?,?)",
@@ -148,6 +153,13 @@ class Store:
     def references(self) -> list[Reference]:
         cur = self._con().execute("SELECT data FROM refs ORDER BY document, rowid")
         return [reference_from_json(json.loads(r[0])) for r in cur]
+
+    def reference_vectors(self, dimension: int) -> np.ndarray:
+        """Unit vectors of the references' raw text, in the order of references()."""
+        rows = self._con().execute("SELECT vector FROM refs ORDER BY document, rowid").fetchall()
+        if not rows or any(r[0] is None for r in rows):
+            return np.zeros((0, dimension), dtype=np.float32)
+        return np.stack([np.frombuffer(r[0], dtype="<f4") for r in rows]).astype(np.float32)
 
     def glossary(self) -> list[GlossaryEntry]:
         return [glossary_from_json(json.loads(r[0])) for r in self._con().execute("SELECT data FROM glossary")]

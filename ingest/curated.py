@@ -163,15 +163,15 @@ def apply(entries: list[GlossaryEntry], curated: Curated, passages: list[Passage
     for c in curated.terms:
         if c.hidden:
             continue
-        i = by_key.get(term_key(c.term))
-        if i is None:
+        found = by_key.get(term_key(c.term))
+        if found is None:
             if not c.definition:
                 raise CuratedError(
                     f"{FILENAME}: [terms.\"{c.term}\"] is not an extracted term, so it needs a definition"
                 )
             out.append(GlossaryEntry(term=c.term, kind="concept", definition="", citation=None))
-            i = len(out) - 1
-            by_key[term_key(c.term)] = i
+            found = by_key[term_key(c.term)] = len(out) - 1
+        i = found
         e = out[i]
         aliases = list(c.aliases) if c.aliases is not None else list(e.aliases)
         aliases += [a for a in c.add_aliases if a not in aliases]

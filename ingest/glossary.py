@@ -25,18 +25,21 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-from index.glossary import TermMatcher, fold, is_acronym, term_key, tokens
+from index.glossary import TermMatcher, fold, is_acronym, norm_token, term_key
 from index.models import Document, GlossaryCitation, GlossaryEntry, Passage
 from ingest import curated as cur
 from ingest import lexicon as lx
 from ingest.terms import DefSite, Harvest, harvest, prose
 
+Kind = Literal["concept", "person", "other"]
 MAX_MENTION_PASSAGES = 200
 MAX_RELATED = 5
 MIN_COHESION = 0.1
+MAX_SITES = 400  # mentions considered when no sentence defines a term
 # A following sentence continues a definition when it opens (after at most a short
 # clause) with a pronoun that refers back: "Although a diverse body of thought, it is ...".
 _CONTINUES = re.compile(r"^(?:[^,.;:()]{0,80},\s+)?(?:it|they|this|these|he|she|its|their|his|her|such)\b", re.I)
@@ -49,7 +52,7 @@ class Chosen:
 
     key: str
     surface: str
-    kind: str
+    kind: Kind
     defs: list[DefSite] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     score: float = 0.0
@@ -127,8 +130,8 @@ def choose(h: Harvest, n_passages: int) -> list[Chosen]:
         else:
             # One word needs a firm definition and more than a passing use; in a large
             # corpus, more than one definition or a firmer form ("A generator is ...").
-            firm = best >= 3.5 or len(sites) >= 2 or min_p <= 3
-            ok = best >= 3 and firm and n_pass >= max(1, min_p // 3) and key not in lx.GENERIC_KEYS
+            definite = best >= 3.5 or len(sites) >= 2 or min_p <= 3
+            ok = best >= 3 and definite and n_pass >= max(1, min_p // 3) and key not in lx.GENERIC_KEYS
         if ok:
             named = " " not in key and key not in h.lower_mid
             out[key] = Chosen(key, _best_surface(surfaces), "other" if named else "concept", sites,
@@ -159,8 +162,8 @@ def choose(h: Harvest, n_passages: int) -> list[Chosen]:
         first = surface.split()[0]
         if cohesion < MIN_COHESION or first.endswith("ing") or (first.endswith("ed") and cohesion < 0.3):
             continue  # "argument values", "useful value"; "falling back"; "passed arguments"
-        if nominal < 0.5 * count or "'" in first or "’" in first:
-            continue  # "to import modules", "can override methods"; "clause's suite"
+        if nominal < 0.5 * count or "'" in first or "’" in first or _verbal(h, words[0]):
+            continue  # "to import modules", "can override methods"; "clause's suite"; "compare equal"
         frequent = n_pass >= min_p and n_docs >= min_d
         lenient = n_pass >= max(1, min_p // 2)
         compound = key in h.compounds and len(words) <= 3 and lenient
@@ -170,7 +173,19 @@ def choose(h: Harvest, n_passages: int) -> list[Chosen]:
                               score=math.log1p(n_pass) + (1 if compound or family else 0))
 
     _drop_nested(out, h)
+    # "GIL" marked on its own is the alias of "global interpreter lock": one entry, not two.
+    for c in list(out.values()):
+        for a in c.aliases:
+            other = out.get(term_key(a))
+            if other is not None and other is not c and other.kind != "person" and is_acronym(a):
+                del out[other.key]
     return sorted(out.values(), key=lambda c: -c.score)
+
+
+def _verbal(h: Harvest, word_key: str) -> bool:
+    """A word that mostly starts a verb phrase ("to compare", "you can override")."""
+    st = h.stats.get(word_key)
+    return st is not None and st[5] < 0.6 * st[0]
 
 
 def _cohesion(h: Harvest, key: str) -> float:
@@ -259,14 +274,24 @@ def _draft_entries(chosen: list[Chosen], passages: list[Passage]) -> list[Glossa
     """Entries with the definitions the patterns found; the others are completed in _finish."""
     out = []
     for c in chosen:
+        # A weak pattern ("The function is a stub ...") is no better than the best mention,
+        # which _finish looks for; people keep their cue sentences ("the historian X").
         d = _pick_def(c, passages)
+        if d is not None and d.strength < 3 and c.kind != "person":
+            d = None
         definition, citation = "", None
         if d is not None:
             p = passages[d.passage]
             definition, citation = _quote(p, d.sentence), GlossaryCitation(p.id, p.document, p.page)
-        out.append(GlossaryEntry(term=c.surface or c.key, kind=c.kind,  # type: ignore[arg-type]
+        out.append(GlossaryEntry(term=c.surface or c.key, kind=c.kind,
                                  definition=definition, citation=citation, aliases=tuple(c.aliases)))
     return out
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    """A mention in running text, not in markup such as :ref:`frame-objects` or <target>."""
+    return text[start - 1 : start] not in ("`", "<", "|", "_", "-", "/") and text[end : end + 1] not in (
+        "`", ">", "|", "_", "-", "/", "(")
 
 
 @dataclass
@@ -284,8 +309,7 @@ def _mentions(entries: list[GlossaryEntry], passages: list[Passage]) -> list[_Me
     found = [_Mentions() for _ in entries]
     for pi, p in enumerate(passages):
         starts = [s.start for s in p.sentences]
-        toks = tokens(p.text)
-        for start, end, i in matcher.iter_matches(p.text, toks):
+        for start, end, i in matcher.iter_matches(p.text):
             m = found[i]
             m.count += 1
             if not m.passages or m.passages[-1] != pi:
@@ -293,75 +317,116 @@ def _mentions(entries: list[GlossaryEntry], passages: list[Passage]) -> list[_Me
             si = max(0, bisect.bisect_right(starts, start) - 1)
             sentence_start = starts[si] if starts else 0
             surface = p.text[start:end]
-            if start > sentence_start and term_key(surface) == own[i]:
-                m.surfaces[surface] += 1  # mid-sentence spellings decide the display form
-            if len(m.sites) < 60:
-                m.sites.append((pi, si, start - sentence_start))
+            if start > sentence_start and term_key(surface) == own[i] and _in_prose(p.text, start, end):
+                m.surfaces[surface] += 1  # mid-sentence spellings in running text decide the display form
+            if len(m.sites) < MAX_SITES and (not m.sites or m.sites[-1][0] != pi):
+                m.sites.append((pi, si, start - sentence_start))  # the first mention in each passage
     return found
 
 
-def _plural_base(text: str) -> str:
-    return re.sub(r"(?<=[a-z])(?:es|s)$", "", fold(text))
+def _singular(word: str) -> str:
+    """The singular of a folded word when it is a plain plural of it ("packages", "classes", "policies")."""
+    if not word.endswith("s") or len(word) < 4:
+        return word
+    if word.endswith("ies"):
+        tries = [word[:-3] + "y", word[:-1]]
+    elif word.endswith(("sses", "ches", "shes", "xes", "zes")):
+        tries = [word[:-2], word[:-1]]
+    else:
+        tries = [word[:-1], word[:-2]]
+    for t in tries:
+        if norm_token(t) == norm_token(word):
+            return t
+    return word
 
 
-def _display(e: GlossaryEntry, m: _Mentions) -> tuple[str, str, list[str]]:
+def _shape(text: str) -> str:
+    """A spelling up to case, dashes and plural: "Balance-of-power systems" -> "balance-of-power system"."""
+    words = fold(text).split(" ")
+    words[-1] = _singular(re.sub(r"'s?$", "", words[-1]))  # and not possessive: "generator's"
+    return " ".join(words)
+
+
+def _display(e: GlossaryEntry, m: _Mentions) -> tuple[str, Kind, list[str]]:
     """The spelling to show, the kind, and the variants seen in the corpus.
 
     The display is the usual mid-sentence spelling, singular when the corpus uses the
     singular at all ("context manager", but "international relations"); variants are
-    other spellings of the same key ("balance-of-power" for "balance of power").
+    the other spellings of the same key seen in the corpus ("balance-of-power" for
+    "balance of power", "offence" for "offense").
     """
     term, kind = e.term, e.kind
     if e.curated or not m.surfaces:
         return term, kind, []
-    groups: Counter[str] = Counter()
+    groups: dict[str, Counter[str]] = {}
     for s, n in m.surfaces.items():
-        groups[_plural_base(s)] += n
-    # The most used spelling group, the term's own spelling winning ties; in it, the shortest form.
-    best = max(groups, key=lambda g: (groups[g], g == _plural_base(term), "-" not in g))
-    forms = [s for s in m.surfaces if _plural_base(s) == best]
-    term = min(forms, key=lambda s: (len(s), -m.surfaces[s], s))
+        groups.setdefault(_shape(s), Counter())[s] += n
+    own = _shape(term)
+    best = max(groups, key=lambda g: (groups[g].total(), g == own, "-" not in g))
+    forms = groups[best]
+    singular = [s for s in forms if fold(s) == best]
+    pool = singular or list(forms)
+    # Lower case is the spelling of a concept; "Data Classes" in a heading-like sentence is not.
+    term = max(pool, key=lambda s: (forms[s] * (3 if s[:1].islower() else 1), s[:1].islower(), s))
     if kind != "person":
-        lower = sum(n for s, n in m.surfaces.items() if s[:1].islower())
-        if lower:
+        if any(s[:1].islower() for s in m.surfaces):
             kind = "concept"
         elif " " not in term and not is_acronym(term):
             kind = "other"  # a word only ever written with a capital is a name: "CPython", "Realpolitik"
-    variants = []
-    for s in m.surfaces:
-        if _plural_base(s) != _plural_base(term) and fold(s).replace("-", " ") != fold(term).replace("-", " "):
-            continue
-        if _plural_base(s) != _plural_base(term) and s not in variants and fold(s) != fold(term):
-            variants.append(s)
+    # Other spellings (hyphen, dash, British/American), not plurals of an inner word ("messages catalogs").
+    flat = " ".join(_singular(w) for w in best.split(" "))
+    variants = [
+        groups[g].most_common(1)[0][0] for g in groups if g != best and " ".join(map(_singular, g.split(" "))) != flat
+    ]
     return term, kind, variants
 
 
+_TERM_ROLE = re.compile(r":(?:term|dfn):`$")
+_INDEFINITE_DEF = re.compile(r"^\W*(?:an?|one)\s+$", re.I)
+_THE_START = re.compile(r"^\W*(?:the\s+)?$", re.I)
+_DEF_OBJECT = re.compile(r"^\s*(?:\([^()]*\)\s*)?,?\s*(?:is|are)\s+(?:an?|one|the|any|defined)\b")
+
+
 def _fallback(e: GlossaryEntry, m: _Mentions, passages: list[Passage]) -> tuple[str, GlossaryCitation | None]:
-    """No defining sentence: the most definition-like sentence that mentions the term."""
-    best: tuple[float, int, int] | None = None
+    """No defining sentence: the most definition-like sentence that mentions the term.
+
+    "A barrier is a ..." beats "The barrier is ...", which beats a sentence that merely
+    uses the term; sentences in a section named after the term win ties.
+    """
+    best: tuple[float, int, int, int] | None = None
+    name = fold(e.term)
     for pi, si, offset in m.sites:
         p = passages[pi]
         if not p.sentences:
             continue
         text = _sentence_text(p, si)
-        if prose(text) is None:
+        if len(text) > 600 or prose(text) is None:
             continue
-        score = 1.0 if 40 <= len(text) <= 400 else 0.0
-        score += 1.0 if offset < 40 else 0.0
-        if _COPULA_AFTER.match(text[offset + len(e.term) :]):
-            score += 1.5  # "X is ...", "X (...) refers to ..."
-        if fold(e.term) in fold(p.section):
+        head, tail = text[:offset], text[offset + len(e.term) :]
+        score = 1.0 if 40 <= len(text) <= 300 else 0.0
+        if head.endswith(("*", "``")) or (head.endswith("`") and not _TERM_ROLE.search(head)):
+            score -= 3.0  # "*iterable*" names a parameter, ``x`` is code: a last resort
+        if _DEF_OBJECT.match(tail):
+            score += 3.0 if _INDEFINITE_DEF.match(head) else 2.0 if _THE_START.match(head) else 1.0
+        elif _COPULA_AFTER.match(tail):
+            score += 1.0
+        if _THE_START.match(head) or _INDEFINITE_DEF.match(head):
             score += 0.5
-        if best is None or score > best[0]:
-            best = (score, pi, si)
+        if name in fold(p.section):
+            score += 1.0
+        key = (score, -pi, -si)
+        if best is None or key > best[:3]:
+            best = (score, -pi, -si, pi)
     if best is None:
         return e.definition, e.citation
-    p = passages[best[1]]
-    return _quote(p, best[2]), GlossaryCitation(p.id, p.document, p.page)
+    p = passages[best[3]]
+    return _quote(p, -best[2]), GlossaryCitation(p.id, p.document, p.page)
 
 
-def _related(found: list[_Mentions], vectors: np.ndarray, n_passages: int) -> list[list[int]]:
-    """Up to MAX_RELATED neighbours per entry: co-occurrence in passages and cosine of contexts."""
+def _related(found: list[_Mentions], keys: list[str], vectors: np.ndarray) -> list[list[int]]:
+    """Up to MAX_RELATED neighbours per entry: co-occurrence in passages, cosine of contexts
+    (the mean vector of the passages that mention a term), and one term inside another
+    ("realism" and "offensive realism")."""
     n = len(found)
     if n == 0:
         return []
@@ -377,33 +442,67 @@ def _related(found: list[_Mentions], vectors: np.ndarray, n_passages: int) -> li
         for pi in m.passages:
             by_passage.setdefault(pi, []).append(i)
     co: list[Counter[int]] = [Counter() for _ in range(n)]
+    nested: set[tuple[int, int]] = set()
     for ids in by_passage.values():
         if len(ids) > 60:
             continue  # a passage naming everything relates nothing
         for a in ids:
             co[a].update(b for b in ids if b != a)
+    index = {k: i for i, k in enumerate(keys)}
+    for i, key in enumerate(keys):
+        words = key.split()
+        for a in range(len(words)):
+            for b in range(a + 1, len(words) + 1):
+                j = index.get(" ".join(words[a:b]))
+                if j is not None and j != i:
+                    co[i][j] += 0  # make sure the pair is scored
+                    co[j][i] += 0
+                    nested.add((i, j))
+                    nested.add((j, i))
     out: list[list[int]] = []
     sizes = [max(1, len(m.passages)) for m in found]
+    top = min(n, MAX_RELATED * 4)
     for i in range(n):
         scores: dict[int, float] = {}
-        for j in np.argsort(-cos[i])[: MAX_RELATED * 4]:
+        for j in np.argpartition(-cos[i], top - 1)[:top] if n > 1 else []:
             if int(j) != i and cos[i, j] > 0.5:
                 scores[int(j)] = 0.5 * float(cos[i, j])
         for b, k in co[i].items():
             scores[b] = scores.get(b, 0.5 * float(cos[i, b])) + 0.5 * k / math.sqrt(sizes[i] * sizes[b])
+            if (i, b) in nested:
+                scores[b] += 0.3
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         out.append([j for j, s in ranked[:MAX_RELATED] if s >= 0.3])
+    return out
+
+
+def _unique(entries: list[GlossaryEntry]) -> list[GlossaryEntry]:
+    """One entry per key; an alias naming another entry, or claimed by two, goes (curated ones stay)."""
+    owner: dict[str, int] = {}
+    for i, e in enumerate(entries):
+        owner.setdefault(term_key(e.term), i)
+    claimed = Counter(k for e in entries for k in {term_key(a) for a in e.aliases})
+    out = []
+    for i, e in enumerate(entries):
+        if owner[term_key(e.term)] != i:
+            continue
+        kept = tuple(
+            a for a in dict.fromkeys(e.aliases)
+            if term_key(a) and owner.get(term_key(a), i) == i and (claimed[term_key(a)] == 1 or e.curated)
+        )
+        out.append(replace(e, aliases=kept))
     return out
 
 
 def _finish(
     entries: list[GlossaryEntry], passages: list[Passage], vectors: np.ndarray, curated: cur.Curated
 ) -> list[GlossaryEntry]:
-    """Mentions, display spellings, fallback definitions, clean aliases and related terms."""
+    """Mentions, display spellings, fallback definitions, variant aliases and related terms."""
+    entries = _unique(entries)  # before counting, so an ambiguous alias ("TLS") counts for no one
     found = _mentions(entries, passages)
-    keep: list[int] = []
-    done: list[GlossaryEntry] = []
-    for i, (e, m) in enumerate(zip(entries, found, strict=True)):
+    kept: list[_Mentions] = []
+    final: list[GlossaryEntry] = []
+    for e, m in zip(entries, found, strict=True):
         if not e.curated and m.count == 0:
             continue  # evidence without a findable mention (a phrase split by markup)
         term, kind, variants = _display(e, m)
@@ -412,30 +511,12 @@ def _finish(
             definition, citation = _fallback(replace(e, term=term), m, passages)
         if not definition:
             continue
-        aliases = list(dict.fromkeys([*e.aliases, *variants]))
-        done.append(replace(e, term=term, kind=kind, definition=definition, citation=citation, aliases=tuple(aliases),
-                            mention_count=m.count,
-                            mention_passages=tuple(passages[pi].id for pi in m.passages[:MAX_MENTION_PASSAGES])))
-        keep.append(i)
-    # One entry per key; an alias that is another entry's term (or another entry's alias) goes.
-    owner: dict[str, int] = {}
-    for i, e in enumerate(done):
-        owner.setdefault(term_key(e.term), i)
-    claimed: dict[str, int] = {}
-    for e in done:
-        for a in e.aliases:
-            claimed[term_key(a)] = claimed.get(term_key(a), 0) + 1
-    final: list[GlossaryEntry] = []
-    index_of: dict[int, int] = {}
-    for i, e in enumerate(done):
-        if owner[term_key(e.term)] != i:
-            continue
-        aliases = tuple(
-            a for a in e.aliases if owner.get(term_key(a), i) == i and (claimed[term_key(a)] == 1 or e.curated)
-        )
-        index_of[i] = len(final)
-        final.append(replace(e, aliases=aliases))
-    related = _related([found[keep[i]] for i in index_of], vectors, len(passages))
+        final.append(replace(e, term=term, kind=kind, definition=definition, citation=citation,
+                             aliases=tuple(dict.fromkeys([*e.aliases, *variants])),
+                             mention_count=m.count,
+                             mention_passages=tuple(passages[pi].id for pi in m.passages[:MAX_MENTION_PASSAGES])))
+        kept.append(m)
+    related = _related(kept, [term_key(e.term) for e in final], vectors)
     overrides = cur.related_overrides(curated)
     hidden = curated.hidden_keys()
     names = [e.term for e in final]

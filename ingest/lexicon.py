@@ -59,6 +59,9 @@ VERBS = _words(
     specify specifies specified ensure ensures ensured represent represents represented indicate
     indicates indicated supports supported
     uses used using write writes wrote written reads runs ran spent sent chosen thrown
+    occur occurs occurred exist exists existed happen happens happened fail fails failed succeed succeeds
+    remain remains remained depend depends depended differ differs differed apply applies applied consist
+    consists consisted behave behaves behaved tend tends
     """
 )
 
@@ -78,7 +81,7 @@ GENERIC = _words(
     own above below early late recent modern present future past final initial top bottom easy hard
     particular various numerous typical whole open closed valid invalid existing resulting alternative
     older newer useful default arbitrary individual separate specified desired extra overall exact suitable
-    unique total maximum minimum related respective preferred
+    unique total maximum minimum related respective preferred precise sole notable middle latest
     """
 )
 
@@ -142,7 +145,7 @@ def is_content(word: str, first: bool = False) -> bool:
     return got
 
 
-_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def _is_content(word: str, first: bool) -> bool:

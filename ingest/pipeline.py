@@ -285,10 +285,13 @@ def _build(
         fail(FileError("glossary.toml", str(exc)))
         glossary = []
     report.documents, report.passages, report.noise = len(documents), len(body), len(noise)
+    # References are embedded too, so "Who wrote …?" and "What is the DOI of …?" find them.
+    ref_vectors = get_embedder(settings.model).encode([r.raw for r in references], batch_size=settings.batch_size)
     report.references, report.glossary = len(references), len(glossary)
     return bundle.BundleData(
         settings=settings, model=settings.model, dimension=vectors.shape[1], documents=documents,
         passages=body + noise, embeddings=vectors, embed_keys=keys, references=references, glossary=glossary,
+        reference_vectors=ref_vectors,
     )
 
 

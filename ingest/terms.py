@@ -39,6 +39,7 @@ _EMPH = re.compile(r"(?<![\w*])\*{1,2}(?P<inner>[^*\s][^*]{0,80}?)\*{1,2}(?![\w*
 _ROLE_OR_LITERAL_WORD = re.compile(r"(?:``|:(?!term:|dfn:)[\w:.-]+:`)(?:[~!]?[\w.]*\.)?([A-Za-z]\w*)(?:\(\))?(?:``|`)")
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
 _SYMBOLS = str.maketrans(dict.fromkeys("=(){}[]<>*/\\_#@$;:|"))
+_CODE_SYMBOLS = str.maketrans(dict.fromkeys("=(){}[]<>/\\_#@$;|"))
 _HYPHEN = re.compile(r"['’]?-")
 _word_keys: dict[str, str] = {}
 BOUNDARY = " ¦ "  # stands for anything removed: never part of a term
@@ -60,6 +61,8 @@ def prose(sentence: str) -> Prose | None:
     s = sentence.strip()
     if not s or s.startswith(("..", ">>>", "$ ", "#", "|")) or "::" in s[:3]:
         return None
+    if len(s) - len(s.translate(_CODE_SYMBOLS)) > max(4, 0.08 * len(s)):
+        return None  # plainly code: rejected before any markup work
     marked: list[tuple[str, str]] = []
 
     def role(m: re.Match[str]) -> str:
@@ -73,24 +76,31 @@ def prose(sentence: str) -> Prose | None:
             return f" {shown} "
         return BOUNDARY
 
-    literals = [m.group(1) for m in _ROLE_OR_LITERAL_WORD.finditer(s)]
-    s = _ROLE.sub(role, s)
-    s = _URL.sub(BOUNDARY, _LITERAL.sub(BOUNDARY, s))
+    literals: list[str] = []
+    if "`" in s:
+        literals = [m.group(1) for m in _ROLE_OR_LITERAL_WORD.finditer(s)]
+        s = _LITERAL.sub(BOUNDARY, _ROLE.sub(role, s))
+    if "://" in s or "@" in s or "www." in s:
+        s = _URL.sub(BOUNDARY, s)
+    if "*" not in s:
+        s = " ".join(s.split())
+        return None if _symbol_heavy(s) else Prose(s, marked, [], s, literals)
     emphasised = [m.group("inner") for m in _EMPH.finditer(s)]
     # "*fp* argument": in reST a lone emphasised word names a parameter, so it cannot be
     # part of a counted phrase; patterns still see it ("A *generator* is ...").
     phrases = " ".join(_EMPH.sub(lambda m: m.group("inner") if " " in m.group("inner") else BOUNDARY, s).split())
     s = " ".join(_EMPH.sub(lambda m: m.group("inner"), s).split())
-    # Code, signatures and tables are dense in symbols; prose, even with a parenthesis, is not.
-    symbols = len(s) - len(s.translate(_SYMBOLS))
-    if symbols > max(3, 0.04 * len(s)):
-        return None
-    return Prose(s, marked, emphasised, phrases, literals)
+    return None if _symbol_heavy(s) else Prose(s, marked, emphasised, phrases, literals)
+
+
+def _symbol_heavy(s: str) -> bool:
+    """Code, signatures and tables are dense in symbols; prose, even with a parenthesis, is not."""
+    return len(s) - len(s.translate(_SYMBOLS)) > max(3, 0.04 * len(s))
 
 
 # --- words and noun-phrase chunks --------------------------------------------------------
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][a-z]{1,2}\b)?(?:-[A-Za-z0-9]+)*|\S")
+_TOKEN = re.compile(r"(\s*)([^\W\d_][^\W_]*(?:['’][^\W\d_]{1,2}\b)?(?:-[^\W_]+)*|\S)")
 
 
 def chunks(text: str) -> list[tuple[list[str], str, str]]:
@@ -105,13 +115,10 @@ def chunks(text: str) -> list[tuple[list[str], str, str]]:
     cur: list[str] = []
     links: list[tuple[int, int]] = []  # (a, b): runs[a] " of " runs[b]
     of_after: int | None = None  # index of the run that a clean " of " just followed
-    prev_end = -1
     prev_word = ""
-    for m in _TOKEN.finditer(text):
-        w = m.group()
-        clean = prev_end >= 0 and text[prev_end : m.start()] == " "
-        first = prev_end < 0
-        prev_end = m.end()
+    first = True
+    for gap, w in _TOKEN.findall(text):
+        clean = gap == " " and not first
         if lx.is_content(w, first):
             word = w.lower() if first and not w.isupper() else w
             if cur and clean:
@@ -133,6 +140,7 @@ def chunks(text: str) -> list[tuple[list[str], str, str]]:
                 cur = []
             of_after = len(runs) - 1 if (w == "of" and clean and closed) else None
         prev_word = w
+        first = False
     if cur:
         runs.append(cur)
         after.append("")
