@@ -37,7 +37,7 @@ from index import store
 from index.models import Document, GlossaryEntry, Passage, Reference
 from index.settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "faiss.index")
 
 

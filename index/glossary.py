@@ -38,15 +38,22 @@ _SPELLING = [
 _token_cache: dict[str, str] = {}
 
 
+def american(word: str) -> str:
+    """A word in lower case and American spelling: "Behaviour" -> "behavior", "offence" -> "offense"."""
+    t = word.lower()
+    if len(t) >= 4 and t.isalpha():
+        for pattern, repl in _SPELLING:
+            t = pattern.sub(repl, t)
+    return t
+
+
 def norm_token(word: str) -> str:
     """The comparison form of one word: lower case, no apostrophes, American spelling, singular stem."""
     got = _token_cache.get(word)
     if got is not None:
         return got
-    t = word.lower().replace("'", "").replace("’", "")
+    t = american(word.replace("'", "").replace("’", ""))
     if len(t) >= 4 and t.isalpha():
-        for pattern, repl in _SPELLING:
-            t = pattern.sub(repl, t)
         # A crude stem that maps singular and plural to one form: policies/policy,
         # classes/class, caches/cache, types/type. It is a key, never displayed.
         if t.endswith("ies") and len(t) > 5:

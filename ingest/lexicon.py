@@ -82,6 +82,7 @@ GENERIC = _words(
     particular various numerous typical whole open closed valid invalid existing resulting alternative
     older newer useful default arbitrary individual separate specified desired extra overall exact suitable
     unique total maximum minimum related respective preferred precise sole notable middle latest
+    easiest simplest fastest largest smallest highest lowest longest shortest earliest newest oldest nearest
     """
 )
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from index.glossary import term_key
 from ingest import lexicon as lx
-
-if TYPE_CHECKING:
-    from ingest.terms import Harvest, Prose
+from ingest.evidence import DefSite, Harvest, Person, Prose
 
 _W = r"[A-Za-z][\w'’]*(?:-[\w'’]+)*"
 _SUBJ = rf"(?P<subj>{_W}(?:\s+(?:of\s+)?{_W}){{0,4}}?)"
@@ -67,8 +64,8 @@ NAME_RE = re.compile(
 _BORN = re.compile(r"\s*\((?:[^()]*?[;,]\s*)?(?:born|b\.|née|né)\b|\s*\(\s*(?:c\.\s*)?\d{3,4}\s*[–—-]\s*\d{0,4}\s*\)")
 _AFTER_BORN = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\s*,?\s+(?:is|was)\s+(?:an?|the|one)\b")
 _CUE_BEFORE = re.compile(
-    # Not "written by", "developed by", "contributed by": those are credits, not people discussed.
-    r"(?:according\s+to|coined\s+by|proposed\s+by|invented\s+by|argued\s+by|founded\s+by|formulated\s+by"
+    # Not "written by", "proposed by", "contributed by": those are credits, not people discussed.
+    r"(?:according\s+to|coined\s+by|invented\s+by|argued\s+by|founded\s+by|formulated\s+by"
     r"|theory\s+of|view\s+of|work\s+of)\s+$",
     re.I,
 )
@@ -113,8 +110,6 @@ def _aliases_in(paren: str, subj: str) -> list[str]:
 
 def scan(h: Harvest, pr: Prose, pi: int, si: int) -> None:
     """Record every definitional, alias and name pattern of one sentence."""
-    from ingest.terms import DefSite
-
     text = pr.text.strip()
     emph = {term_key(e) for e in pr.emphasised}
 
@@ -188,8 +183,6 @@ def _acronym(h: Harvest, expansion: str, acronym: str) -> None:
 
 def _names(h: Harvest, text: str, pi: int, si: int) -> None:
     """Capitalised name sequences with their person cues."""
-    from ingest.terms import DefSite, Person
-
     # Capitalised words standing alone ("Herz and Jervis did not ..."): surnames used by themselves.
     for c in _CAPWORD.finditer(text):
         left = text[max(0, c.start() - 30) : c.start()].split()[-1:]
@@ -248,7 +241,6 @@ def _names(h: Harvest, text: str, pi: int, si: int) -> None:
             person.defs.append(site)
         elif strength > 0:
             person.cue_sites.append(site)
-        person.mentions += 1
 
 
 def _canonical(name: str) -> str:

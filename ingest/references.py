@@ -410,10 +410,9 @@ def _runs(texts: list[str]) -> list[_Run]:
     runs: list[_Run] = []
     cur: _Run | None = None
     for i, block_text in enumerate(texts):
-        if not _DATED.search(block_text):
-            # A block with no year, "n.d." or identifier holds no citation: skip the costly
-            # entry split (most blocks of a large corpus are prose or code).
-            cur = None
+        if cur is None and not _DATED.search(block_text):
+            # A list starts with a dated entry: outside a list, a block with no year, "n.d." or
+            # identifier is skipped without the costly entry split (most blocks are prose or code).
             continue
         kind, entries = _entries(block_text)
         ok = bool(entries) and all(len(t) <= _MAX_ENTRY for _, t in entries)

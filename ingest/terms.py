@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 from index.glossary import norm_token, term_key
 from index.models import Passage
 from ingest import lexicon as lx
+from ingest import patterns
+from ingest.evidence import Harvest, Prose
 
 # --- turning a sentence into prose -----------------------------------------------------
 
@@ -43,17 +44,6 @@ _CODE_SYMBOLS = str.maketrans(dict.fromkeys("=(){}[]<>/\\_#@$;|"))
 _HYPHEN = re.compile(r"['’]?-")
 _word_keys: dict[str, str] = {}
 BOUNDARY = " ¦ "  # stands for anything removed: never part of a term
-
-
-@dataclass
-class Prose:
-    """A sentence as words: markup resolved, code and literals replaced by boundaries."""
-
-    text: str
-    marked: list[tuple[str, str]]  # (term, shown text) from :term:/:dfn: roles
-    emphasised: list[str]
-    phrases: str  # the text for noun-phrase counting: an emphasised single word is a boundary
-    literals: list[str]  # single words written as code
 
 
 def prose(sentence: str) -> Prose | None:
@@ -165,60 +155,7 @@ def ngrams(run: list[str], max_n: int = 4) -> list[tuple[int, int]]:
     return [(i, j) for i in range(len(run)) for j in range(i + 1, min(len(run), i + max_n) + 1)]
 
 
-# --- candidates ----------------------------------------------------------------------------
-
-
-@dataclass
-class DefSite:
-    """A sentence that defines a candidate: how strongly, and where."""
-
-    strength: float
-    passage: int
-    sentence: int
-    surface: str
-
-
-@dataclass
-class Harvest:
-    """Everything the corpus says about possible terms."""
-
-    # key -> [count, passages, last passage, documents, last document, count in a noun position]
-    stats: dict[str, list[int]] = field(default_factory=dict)
-    defs: dict[str, list[DefSite]] = field(default_factory=dict)
-    marked: Counter[str] = field(default_factory=Counter)
-    surfaces: dict[str, Counter[str]] = field(default_factory=dict)  # for defined and marked keys
-    aliases: dict[str, Counter[str]] = field(default_factory=dict)
-    compounds: set[str] = field(default_factory=set)
-    people: dict[str, Person] = field(default_factory=dict)
-    solo_caps: Counter[str] = field(default_factory=Counter)  # capitalised words standing alone
-    first_surface: dict[str, str] = field(default_factory=dict)  # n-gram key -> its first spelling
-    lower_mid: set[str] = field(default_factory=set)  # one-word keys seen in lower case mid-sentence
-    emphasised: Counter[str] = field(default_factory=Counter)  # one-word keys written *so* or ``so``: names
-    sentences: int = 0
-
-    def note_surface(self, key: str, surface: str) -> None:
-        self.surfaces.setdefault(key, Counter())[surface] += 1
-
-    def add_def(self, surface: str, site: DefSite) -> str | None:
-        key = term_key(surface)
-        if not key:
-            return None
-        self.defs.setdefault(key, []).append(site)
-        self.note_surface(key, surface)
-        return key
-
-
-@dataclass
-class Person:
-    """A capitalised name and the cues that it names a person."""
-
-    name: str  # as written, longest form
-    strong: float = 0.0  # "(born ...)", "the historian X", "according to X", "Dr X"
-    weak: float = 0.0  # middle initials
-    neighbours: set[str] = field(default_factory=set)  # names listed with this one
-    defs: list[DefSite] = field(default_factory=list)
-    cue_sites: list[DefSite] = field(default_factory=list)
-    mentions: int = 0
+# --- one pass over the corpus ----------------------------------------------------------
 
 
 def _count(h: Harvest, key: str, surface: str, pi: int, di: int, nominal: bool) -> None:
@@ -239,8 +176,6 @@ def _count(h: Harvest, key: str, surface: str, pi: int, di: int, nominal: bool) 
 
 def harvest(passages: list[Passage]) -> Harvest:
     """One pass over every sentence of every body passage."""
-    from ingest import patterns
-
     h = Harvest()
     doc_index: dict[str, int] = {}
     for pi, p in enumerate(passages):

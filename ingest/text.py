@@ -37,7 +37,8 @@ def normalise(text: str) -> str:
 
 _TRAILING = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+$", re.M)
 _INDENT = re.compile(r"^[ \t\u00a0]+", re.M)
-_INNER_SPACES = re.compile(r"(?<=\S)[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_BLANK_CHARS = "\\t\\u00a0\\u2000-\\u200a\\u202f\\u205f\\u3000"
+_INNER_SPACES = re.compile(rf"(?<=\S)[ {_BLANK_CHARS}]{{2,}}|[{_BLANK_CHARS}]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
