@@ -88,6 +88,11 @@ class Passage:
     def sentence_texts(self) -> list[str]:
         return [self.text[s.start : s.end] for s in self.sentences]
 
+    def location_json(self) -> dict[str, Any]:
+        """The passage's id, provenance and text, as `ask --json` and `search --json` print them."""
+        return {"passage_id": self.id, "document": self.document, "title": self.title, "page": self.page,
+                "start": self.start, "end": self.end, "text": self.text}
+
     @property
     def refs(self) -> tuple[str, ...]:
         """Reference labels cited anywhere in the passage, in order of first citation."""
@@ -154,16 +159,9 @@ class Citation:
     references: tuple[Reference, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        p = self.passage
         return {
             "marker": self.marker,
-            "passage_id": p.id,
-            "document": p.document,
-            "title": p.title,
-            "page": p.page,
-            "start": p.start,
-            "end": p.end,
-            "text": p.text,
+            **self.passage.location_json(),
             "quote": self.quote,
             "score": round(float(self.score), 4),
             "references": [r.to_json() for r in self.references],
@@ -218,15 +216,8 @@ class SearchHit:
     score: float
 
     def to_json(self) -> dict[str, Any]:
-        p = self.passage
         return {
-            "passage_id": p.id,
-            "document": p.document,
-            "title": p.title,
-            "page": p.page,
-            "start": p.start,
-            "end": p.end,
-            "text": p.text,
+            **self.passage.location_json(),
             "score": round(float(self.score), 4),
         }
 

@@ -28,7 +28,7 @@ from index import bundle  # noqa: E402
 from index.bibtex import to_bibtex  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.models import Answer, Reference  # noqa: E402
-from ui.pages_common import get_engine, index_dir, load_engine  # noqa: E402
+from ui.pages_common import get_engine, index_dir, load_engine, url_form  # noqa: E402
 from ui.pages_export import answer_markdown  # noqa: E402
 from ui.render import (  # noqa: E402
     CITATIONS_PAGE,
@@ -75,24 +75,8 @@ def sidebar(engine: Engine) -> None:
 
 
 def question_from_page() -> str:
-    """The question form; returns the question to answer ("" for none).
-
-    The question lives in the URL (?q=...): a deep link asks on load, and every
-    asked question is written back so the page can be bookmarked or shared.
-    """
-    asked = str(st.query_params.get("q", ""))
-    if "question" not in st.session_state:
-        st.session_state["question"] = asked
-    with st.form("ask", border=False):
-        typed = st.text_input("Question", key="question", placeholder="e.g. What is the security dilemma?")
-        submitted = st.form_submit_button("Ask", type="primary")
-    if submitted:
-        asked = typed.strip()
-        if asked:
-            st.query_params["q"] = asked
-        else:
-            st.query_params.pop("q", None)
-    return asked.strip()
+    """The question form; the question lives in the URL (?q=...)."""
+    return url_form("q", "Question", "Ask", "e.g. What is the security dilemma?", key="question")
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

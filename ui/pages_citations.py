@@ -16,7 +16,7 @@ from index.bibtex import to_bibtex
 from index.claims import ClaimCheck
 from index.engine import Engine
 from index.models import Passage
-from ui.pages_common import cached_audit, cached_claim, get_engine, param
+from ui.pages_common import cached_audit, cached_claim, get_engine, param, url_form
 from ui.render import (
     MUTED_STYLE,
     citation_html,
@@ -123,19 +123,7 @@ def show_audit(engine: Engine, audit: Audit) -> None:
 
 def claim_from_page() -> str:
     """The claim form; the claim lives in the URL (?claim=...) like the Ask page's question."""
-    asked = param("claim")
-    if "claim" not in st.session_state:
-        st.session_state["claim"] = asked
-    with st.form("claim_form", border=False):
-        typed = st.text_input("Claim", key="claim", placeholder="e.g. The term was coined by John H. Herz in 1950.")
-        submitted = st.form_submit_button("Check claim", type="primary")
-    if submitted:
-        asked = typed.strip()
-        if asked:
-            st.query_params["claim"] = asked
-        else:
-            st.query_params.pop("claim", None)
-    return asked.strip()
+    return url_form("claim", "Claim", "Check claim", "e.g. The term was coined by John H. Herz in 1950.")
 
 
 def show_check(engine: Engine, check: ClaimCheck) -> None:

@@ -78,3 +78,23 @@ def cached_claim(_engine: Engine, generation: str, claim: str) -> ClaimCheck:
 def param(name: str) -> str:
     """A query parameter of the page URL, stripped ("" when absent)."""
     return str(st.query_params.get(name, "")).strip()
+
+
+def url_form(param_name: str, label: str, button: str, placeholder: str, key: str | None = None) -> str:
+    """A one-line form whose value lives in the URL (?param=...): a deep link submits it on
+    load, and every submitted value is written back so the page can be bookmarked or shared.
+    Returns the value to act on ("" for none)."""
+    key = key or param_name
+    asked = param(param_name)
+    if key not in st.session_state:
+        st.session_state[key] = asked
+    with st.form(f"{key}_form", border=False):
+        typed = st.text_input(label, key=key, placeholder=placeholder)
+        submitted = st.form_submit_button(button, type="primary")
+    if submitted:
+        asked = typed.strip()
+        if asked:
+            st.query_params[param_name] = asked
+        else:
+            st.query_params.pop(param_name, None)
+    return asked.strip()
