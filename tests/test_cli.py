@@ -78,3 +78,54 @@ def test_search_json(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert obj["query"] == "offense-defense balance"
     assert 1 <= len(obj["results"]) <= 3
     assert "offense-defense balance" in obj["results"][0]["text"]
+
+
+def test_refs_json_and_bibtex(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import bibtexparser
+
+    assert main(["refs", "--json", "--index", str(corpus_index)]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert {"references", "unresolved_markers", "uncited", "duplicates"} <= set(obj)
+    jervis = next(r for r in obj["references"] if r["title"] == "Cooperation Under the Security Dilemma")
+    assert jervis["doi"] == "10.2307/2009958" and jervis["cited_by"]
+    assert main(["refs", "--bibtex", "--index", str(corpus_index)]) == 0
+    library = bibtexparser.parse_string(capsys.readouterr().out)
+    assert len(library.entries) == 8
+    assert {e.fields_dict["title"].value for e in library.entries} >= {"Fear Factor"}
+
+
+def test_check_json(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    claim = "The term security dilemma was coined by John H. Herz in 1960."
+    assert main(["check", claim, "--json", "--index", str(corpus_index)]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert set(obj) == {"claim", "verdict", "score", "evidence"}
+    assert obj["verdict"] == "contradicted" and obj["claim"] == claim
+    assert obj["evidence"] and "1950" in obj["evidence"][0]["quote"]
+
+
+def test_glossary_cli(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["glossary", "--json", "--index", str(corpus_index)]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    terms = [e["term"] for e in entries]
+    assert terms == sorted(terms, key=str.lower) and "security dilemma" in terms
+    assert main(["glossary", "Spiral Model", "--json", "--index", str(corpus_index)]) == 0
+    entry = json.loads(capsys.readouterr().out)
+    assert set(entry) == {"term", "kind", "aliases", "definition", "citation", "related", "mentions"}
+    assert entry["term"] == "security dilemma" and "fear for their own security" in entry["definition"]
+    assert main(["glossary", "security dilema", "--index", str(corpus_index)]) == 0  # a small misspelling
+    assert "security dilemma" in capsys.readouterr().out
+    assert main(["glossary", "quantum chromodynamics", "--index", str(corpus_index)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "closest terms" in err
+
+
+def test_ask_json_lists_glossary_terms_and_leads_with_the_definition(
+    corpus_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "What is the security dilemma?", "--json", "--index", str(corpus_index)]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    check_answer_json(obj)
+    assert obj["answer"].startswith("In international relations, the security dilemma (also referred to")
+    entry = next(g for g in obj["glossary"] if g["term"] == "security dilemma")
+    assert set(entry) == {"term", "definition", "citation"}
+    assert entry["citation"]["passage_id"] == obj["citations"][0]["passage_id"]
