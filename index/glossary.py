@@ -25,6 +25,7 @@ DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 # What may stand between the words of one term in running text: spaces and dashes only,
 # so "balance. Of power" is not "balance of power".
 _GAP = re.compile(rf"[\s{re.escape(DASHES)}]{{1,3}}")
+_INITIAL_GAP = re.compile(r"\.\s{1,2}")
 
 # British -> American spelling, applied to a lower-case word before stemming.
 _SPELLING = [
@@ -142,7 +143,12 @@ class TermMatcher:
     @staticmethod
     def _fits(text: str, found: list[re.Match[str]], i: int, m: int, exact: str | None) -> bool:
         for j in range(i + 1, i + m):
-            if not _GAP.fullmatch(text, found[j - 1].end(), found[j].start()):
+            prev = found[j - 1]
+            if _GAP.fullmatch(text, prev.end(), found[j].start()):
+                continue
+            # An initial keeps its period: "John H. Herz".
+            initial = len(prev.group()) == 1 and prev.group().isupper()
+            if not (initial and _INITIAL_GAP.fullmatch(text, prev.end(), found[j].start())):
                 return False
         start, end = found[i].start(), found[i + m - 1].end()
         if exact is not None and found[i].group().rstrip("s") != exact.rstrip("s"):

@@ -54,6 +54,7 @@ class IngestReport:
     reused: int = 0
     up_to_date: bool = False
     seconds: float = 0.0
+    embed_seconds: float = 0.0  # time inside model.encode: the rest is Sourcebook's own overhead
     errors: list[FileError] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -63,7 +64,7 @@ class IngestReport:
             head = (
                 f"indexed {self.documents} documents: {self.passages} passages ({self.noise} marked as noise), "
                 f"{self.references} references, {self.glossary} glossary terms; embedded {self.embedded}, "
-                f"reused {self.reused}; {self.seconds:.1f}s -> {self.index_dir}"
+                f"reused {self.reused}; {self.seconds:.1f}s ({self.embed_seconds:.1f}s embedding) -> {self.index_dir}"
             )
         if self.errors:
             head += f"; {len(self.errors)} file(s) failed"
@@ -336,7 +337,9 @@ def _embed(
     todo = [i for i, k in enumerate(keys) if k not in previous]
     vectors = np.zeros((len(body), embedder.dimension), dtype=np.float32)
     if todo:
+        started = time.perf_counter()
         fresh = embedder.encode([texts[i] for i in todo], batch_size=settings.batch_size, progress=progress)
+        report.embed_seconds = time.perf_counter() - started
         vectors[todo] = fresh
     for i, k in enumerate(keys):
         if k in previous:

@@ -135,16 +135,25 @@ def blocks(text: str, page_starts: tuple[int, ...] = ()) -> list[Block]:
             flush()
         cur.append((s, e))
         if one_per_line:
-            flush(heading=_is_heading(stripped, nxt))
-        elif not nxt.strip() and len(cur) == 1 and _is_heading(stripped, nxt):
+            flush(heading=_is_heading(line, nxt))
+        elif not nxt.strip() and len(cur) == 1 and _is_heading(line, nxt):
             flush(heading=True)
     flush()
     return out
 
 
 def _is_heading(line: str, following: str) -> bool:
+    """A short unindented line that ends no sentence; indented lines are code or quotes,
+    and ".."/">>>" lines are markup or prompts, never titles."""
     words = line.split()
-    return 0 < len(words) <= 10 and len(line) < 80 and not _TERMINAL.search(line) and not line.endswith(",")
+    return (
+        0 < len(words) <= 10
+        and len(line) < 80
+        and not line[:1].isspace()
+        and not line.startswith(("..", ">>>", "$ ", "#!"))
+        and not _TERMINAL.search(line)
+        and not line.endswith((",", "(", "{", "[", "="))
+    )
 
 
 # --- sentences ------------------------------------------------------------------

@@ -253,3 +253,12 @@ def test_curated_new_term_without_definition_is_refused(entries: list[GlossaryEn
 
     with pytest.raises(CuratedError, match="needs a definition"):
         apply(entries, parse('[terms."no such term"]\naliases = ["x"]'), [])
+
+
+def test_names_with_initials_are_found_in_text() -> None:
+    from index.glossary import Glossary
+    from index.models import GlossaryEntry
+
+    g = Glossary([GlossaryEntry("John H. Herz", "person", "…", None, aliases=("Herz",))])
+    text = "The term was first coined by the German scholar John H. Herz in a 1950 study."
+    assert [(text[s:e], entry.term) for s, e, entry in g.find_in_text(text)] == [("John H. Herz", "John H. Herz")]
