@@ -29,6 +29,9 @@ from ingest.references import find_references, parse_bibtex
 from ingest.text import blocks as text_blocks
 
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
+# Bumped whenever cutting, noise, reference or glossary extraction changes what an index
+# holds, so that an "unchanged" corpus is rebuilt by a newer Sourcebook.
+PIPELINE_REVISION = 1
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,8 @@ def ingest(
     digest = inputs_digest(files, paths)
     with bundle.lock(index_dir):
         manifest = bundle.read_manifest(index_dir) if bundle.current_generation(index_dir) else None
-        fingerprint = {"inputs": digest, "settings": settings.to_json(), "format_version": bundle.FORMAT_VERSION}
+        fingerprint = {"inputs": digest, "settings": settings.to_json(), "format_version": bundle.FORMAT_VERSION,
+                       "pipeline_revision": PIPELINE_REVISION}
         if (
             not force
             and manifest
@@ -225,7 +229,8 @@ def ingest(
             return report
         data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report)
         data.inputs = digest
-        data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors]}
+        data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
+                      "pipeline_revision": PIPELINE_REVISION}
         if not data.documents:
             raise InputError("no document could be ingested; the existing index was left as it was")
         bundle.write(index_dir, data)

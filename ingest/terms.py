@@ -178,9 +178,17 @@ def harvest(passages: list[Passage]) -> Harvest:
     """One pass over every sentence of every body passage."""
     h = Harvest()
     doc_index: dict[str, int] = {}
+    prev_doc, prev_texts = "", set[str]()
     for pi, p in enumerate(passages):
         di = doc_index.setdefault(p.document, len(doc_index))
-        for si, sentence in enumerate(p.sentence_texts()):
+        texts = p.sentence_texts()
+        # Consecutive passages of a paragraph share their overlap sentences: count those once,
+        # or every phrase of an overlap looks twice as frequent as it is.
+        repeated = prev_texts if p.document == prev_doc else set()
+        prev_doc, prev_texts = p.document, set(texts)
+        for si, sentence in enumerate(texts):
+            if sentence in repeated:
+                continue
             pr = prose(sentence)
             if pr is None:
                 continue
