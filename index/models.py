@@ -78,6 +78,7 @@ class Passage:
     kind: PassageKind = "body"
     section: str = ""
     also: tuple[Provenance, ...] = ()
+    note: str = ""  # why a "noise" passage is noise ("boilerplate", "truncated snippet", ...)
 
     @property
     def provenances(self) -> tuple[Provenance, ...]:

@@ -26,7 +26,7 @@ CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT, title TEXT, sha256 TEXT,
                         page_starts TEXT, source TEXT, licence TEXT);
 CREATE TABLE passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, document TEXT, title TEXT,
                        page INTEGER, start INTEGER, "end" INTEGER, text TEXT, sentences TEXT, kind TEXT,
-                       section TEXT, also TEXT, embed_key TEXT);
+                       section TEXT, also TEXT, embed_key TEXT, note TEXT);
 CREATE INDEX passages_by_document ON passages(document, start);
 CREATE TABLE refs (id TEXT PRIMARY KEY, document TEXT, label TEXT, data TEXT, vector BLOB);
 CREATE TABLE glossary (term TEXT PRIMARY KEY, data TEXT);
@@ -39,7 +39,7 @@ def passage_row(row: int, p: Passage, embed_key: str) -> tuple[Any, ...]:
     return (
         row, p.id, p.document, p.title, p.page, p.start, p.end, p.text,
         json.dumps([[s.start, s.end, list(s.refs)] for s in p.sentences]),
-        p.kind, p.section, json.dumps([asdict(a) for a in p.also]), embed_key,
+        p.kind, p.section, json.dumps([asdict(a) for a in p.also]), embed_key, p.note,
     )
 
 
@@ -49,6 +49,7 @@ def passage_from_row(r: Sequence[Any]) -> Passage:
         sentences=tuple(Sentence(s, e, tuple(refs)) for s, e, refs in json.loads(r[8])),
         kind=r[9], section=r[10] or "",
         also=tuple(Provenance(**a) for a in json.loads(r[11])),
+        note=(r[13] or "") if len(r) > 13 else "",  # bundles written before the column existed
     )
 
 
@@ -82,7 +83,7 @@ def write(path: Path, data: BundleData) -> None:
         )
         keys = list(data.embed_keys) + [""] * (len(data.passages) - len(data.embed_keys))
         con.executemany(
-            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [passage_row(i, p, keys[i]) for i, p in enumerate(data.passages)],
         )
         con.execute(

@@ -90,7 +90,9 @@ def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool
     return paras
 
 
-def _passage(doc: Document, units: list[Unit], kind: PassageKind, section: str, also: list[Provenance]) -> Passage:
+def _passage(
+    doc: Document, units: list[Unit], kind: PassageKind, section: str, also: list[Provenance], note: str = ""
+) -> Passage:
     parts: list[str] = []
     sentences: list[Sentence] = []
     pos = 0
@@ -115,6 +117,7 @@ def _passage(doc: Document, units: list[Unit], kind: PassageKind, section: str, 
         kind=kind,
         section=section,
         also=tuple(also),
+        note=note,
     )
 
 
@@ -170,7 +173,7 @@ def pack(doc: Document, paras: list[Para], settings: Settings) -> list[Passage]:
     for p in paras:
         if p.noise:
             flush()
-            passages.append(_passage(doc, p.units, "noise", p.section, []))
+            passages.append(_passage(doc, p.units, "noise", p.section, [], note=p.noise))
             continue
         if group and (
             p.section != group[0].section

@@ -53,12 +53,10 @@ def noise_reason(sentences: list[str]) -> str | None:
     # One search over the whole block first: almost every block of a real corpus has no hit.
     if not _BOILERPLATE.search(" ".join(sentences)) and not any(_ATTRIBUTION.match(s) for s in sentences):
         return None
+    attributions = sum(1 for s in sentences if _ATTRIBUTION.match(s))
     flagged = sum(1 for s in sentences if is_noise_sentence(s))
     if flagged * 2 >= len(sentences):
-        return "boilerplate"
-    words = sum(len(s.split()) for s in sentences)
-    if words <= 4 and not any(re.search(r"[.!?]$", s) for s in sentences) and _ATTRIBUTION.match(sentences[0]):
-        return "attribution"
+        return "attribution" if attributions * 2 >= len(sentences) else "boilerplate"
     return None
 
 
