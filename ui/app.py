@@ -1,8 +1,8 @@
 """Sourcebook's web app: ask the corpus, read the cited passages. Run: `streamlit run ui/app.py`.
 
 The index folder comes from $SOURCEBOOK_INDEX (default ".index"). Pages are registered
-in `PAGES`: Ask is a function here; Glossary and Citations are files (ui/pages_glossary.py,
-ui/pages_citations.py) sharing the engine through ui/pages_common.py.
+in `PAGES`: Ask is a function here; Glossary, Citations and Documents are files (ui/pages_glossary.py,
+ui/pages_citations.py, ui/pages_documents.py) sharing the engine through ui/pages_common.py.
 
 Rendering rule: nothing from a document or a user reaches st.markdown unescaped.
 Corpus text is shown through `ui.render` (HTML-escaped for st.html, or
@@ -27,14 +27,17 @@ import streamlit as st  # noqa: E402
 from index import bundle  # noqa: E402
 from index.bibtex import to_bibtex  # noqa: E402
 from index.engine import Engine  # noqa: E402
-from index.models import Answer, Reference  # noqa: E402
+from index.models import Answer, Passage, Reference  # noqa: E402
 from ui.pages_common import get_engine, index_dir, load_engine, url_form  # noqa: E402
 from ui.pages_export import answer_markdown  # noqa: E402
 from ui.render import (  # noqa: E402
     CITATIONS_PAGE,
+    DOCUMENTS_PAGE,
     GLOSSARY_PAGE,
+    MUTED_STYLE,
     answer_html,
     citation_html,
+    document_href,
     esc,
     escape_md,
     quoted_sentences,
@@ -119,7 +122,15 @@ def show_answer(answer: Answer, engine: Engine) -> None:
     st.subheader("Sources")
     for c in answer.citations:
         with st.container(border=True):
-            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms))
+            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms)
+                    + open_in_document(c.passage))
+
+
+def open_in_document(passage: Passage) -> str:
+    """A link opening the passage where it stands, in the Documents page's reader."""
+    href = document_href(passage.document, passage.id)
+    return (f'<div class="sb-open-document" style="{MUTED_STYLE}"><a href="{esc(href)}">open in document</a>'
+            "</div>")
 
 
 def show_abstention(answer: Answer) -> None:
@@ -132,7 +143,52 @@ def show_abstention(answer: Answer) -> None:
         st.caption("The closest passages found, for you to judge; none of them answers the question.")
         for hit in answer.nearest:
             with st.container(border=True):
-                st.html(citation_html(None, hit.passage))
+                st.html(citation_html(None, hit.passage) + open_in_document(hit.passage))
+
+
+# --- history and examples ----------------------------------------------------------
+
+HISTORY = "asked"  # session_state: the questions asked in this session, newest first
+HISTORY_SIZE = 20
+
+
+def remember(question: str) -> None:
+    """Put `question` first in this session's history (once)."""
+    asked = [q for q in st.session_state.get(HISTORY, []) if q != question]
+    st.session_state[HISTORY] = [question, *asked][:HISTORY_SIZE]
+
+
+def _ask_again(question: str) -> None:
+    """Button callback (runs before the rerun, so the form's widget may still be set)."""
+    st.session_state["question"] = question
+    st.query_params["q"] = question
+
+
+def example_questions(engine: Engine, n: int = 5) -> list[str]:
+    """Questions about the corpus's most mentioned glossary terms: "What is X?", "Who is X?"."""
+    entries = sorted(engine.terms.entries_sorted(), key=lambda e: -e.mention_count)[:n]
+    return [f"{'Who' if e.kind == 'person' else 'What'} is {e.term}?" for e in entries]
+
+
+def question_buttons(questions: list[str], key: str) -> None:
+    for i, q in enumerate(questions):
+        st.button(escape_md(q), key=f"{key}_{i}", on_click=_ask_again, args=(q,), type="tertiary",
+                  icon=":material/replay:" if key == "history" else ":material/lightbulb:")
+
+
+def show_history() -> None:
+    asked = st.session_state.get(HISTORY, [])
+    if asked:
+        with st.sidebar:
+            st.subheader("Asked in this session")
+            question_buttons(asked, "history")
+
+
+def show_examples(engine: Engine) -> None:
+    examples = example_questions(engine)
+    if examples:
+        st.caption("New here? Try one of these questions about the corpus:")
+        question_buttons(examples, "example")
 
 
 def ask_page() -> None:
@@ -142,7 +198,12 @@ def ask_page() -> None:
     if engine is None:
         return
     question = question_from_page()
+    if question:
+        remember(question)
+    show_history()
     if not question:
+        if not st.session_state.get(HISTORY):
+            show_examples(engine)
         return
     with st.spinner("Searching the corpus…"):
         answer = _ask(engine, str(engine.generation), question)
@@ -161,6 +222,7 @@ PAGES: list[tuple[Callable[[], None] | str, str, str, str | None]] = [
     (ask_page, "Ask", ":material/question_answer:", None),
     ("pages_glossary.py", "Glossary", ":material/dictionary:", GLOSSARY_PAGE),
     ("pages_citations.py", "Citations", ":material/format_quote:", CITATIONS_PAGE),
+    ("pages_documents.py", "Documents", ":material/description:", DOCUMENTS_PAGE),
 ]
 
 

@@ -7,7 +7,9 @@ Every text shown comes from the documents and goes through ui.render's escaping.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+from collections.abc import Callable, Iterable
 
 import streamlit as st
 
@@ -15,6 +17,7 @@ from index.engine import Engine
 from index.glossary import Glossary, fold
 from index.models import GlossaryEntry, Passage
 from ui.pages_common import get_engine, param
+from ui.pages_export import md_inline
 from ui.render import (
     MARK_STYLE,
     MUTED_STYLE,
@@ -84,6 +87,50 @@ def no_entry_html(query: str, closest: list[GlossaryEntry]) -> str:
     return f'<div class="sb-no-entry">No entry for “{esc(query)}”{tail}</div>'
 
 
+# --- exports -----------------------------------------------------------------------
+
+CSV_FIELDS = ("term", "kind", "aliases", "definition", "document", "page")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def glossary_csv(entries: Iterable[GlossaryEntry]) -> str:
+    """The glossary as CSV: term, kind, aliases (joined by "; "), definition, document, page."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIELDS)
+    for e in entries:
+        cited = e.citation
+        writer.writerow([_cell(v) for v in (e.term, e.kind, "; ".join(e.aliases), e.definition,
+                                            cited.document if cited else "", cited.page if cited else "")])
+    return out.getvalue()
+
+
+def glossary_markdown(entries: Iterable[GlossaryEntry]) -> str:
+    """The glossary as a Markdown file: one section per term, document text escaped."""
+    lines = ["# Glossary", ""]
+    for e in entries:
+        lines += [f"## {md_inline(e.term)}", "", f"*{e.kind}*", "", md_inline(e.definition), ""]
+        if e.aliases:
+            lines += [f"Also called: {md_inline(', '.join(e.aliases))}", ""]
+        if e.citation is not None:
+            page = f", page {e.citation.page}" if e.citation.page is not None else ""
+            lines += [f"Source: {md_inline(e.citation.document + page)}", ""]
+    return "\n".join(lines)
+
+
+def show_downloads(entries: list[GlossaryEntry]) -> None:
+    left, right = st.columns(2)
+    left.download_button("Download glossary (CSV)", glossary_csv(entries), file_name="glossary.csv",
+                         mime="text/csv", icon=":material/download:", width="stretch")
+    right.download_button("Download glossary (Markdown)", glossary_markdown(entries), file_name="glossary.md",
+                          mime="text/markdown", icon=":material/download:", width="stretch")
+
+
 def search_box() -> str:
     """The search box, filled from ?term= on first load; what it holds is written back to the URL."""
     if "glossary_query" not in st.session_state:
@@ -113,6 +160,7 @@ def glossary_page() -> None:
         st.info("The glossary is empty: no terms were found in the indexed documents.")
         return
     passage_of = engine.store.passage
+    show_downloads(terms.entries_sorted())
     query = search_box()
     if query:
         entry = terms.lookup(query)

@@ -45,6 +45,7 @@ TERM_STYLE = "color:inherit;text-decoration:underline dotted;text-underline-offs
 # they work under any server base path.
 GLOSSARY_PAGE = "glossary"
 CITATIONS_PAGE = "citations"
+DOCUMENTS_PAGE = "documents"
 
 
 def escape_md(text: str) -> str:
@@ -139,6 +140,12 @@ def term_href(term: str) -> str:
 def reference_href(ref_id: str) -> str:
     """The relative link to a reference on the Citations page."""
     return f"{CITATIONS_PAGE}?ref={url_quote(ref_id, safe='')}"
+
+
+def document_href(document: str, passage: str | None = None) -> str:
+    """The relative link to a document in the Documents page's reader, optionally at one passage."""
+    href = f"{DOCUMENTS_PAGE}?doc={url_quote(document, safe='')}"
+    return href + (f"&passage={url_quote(passage, safe='')}" if passage else "")
 
 
 def term_link_open(entry: GlossaryEntry) -> str:

@@ -1,0 +1,224 @@
+"""The Documents page, the Ask page's history, examples and document links, and the glossary exports
+(AppTest, real model, real index of corpus/)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from index.models import Passage, Sentence
+from ingest.pipeline import ingest
+from tests.test_app import tags_of
+from tests.test_app_pages import downloads, served  # noqa: F401  (a fixture and its helper)
+from ui.pages_documents import passage_html, scroll_script
+from ui.pages_glossary import glossary_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "ui" / "app.py"
+TIMEOUT = 60
+NOTES = "security-dilemma-realism-notes.txt"
+ENCYCLOPEDIA = "security-dilemma-encyclopedia.txt"
+DOCS_PAGE = "pages_documents.py"
+
+
+@pytest.fixture(scope="module")
+def app_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of corpus/, built once for this module."""
+    folder = tmp_path_factory.mktemp("documents-index")
+    report = ingest([ROOT / "corpus"], folder)
+    assert report.documents >= 2 and not report.errors, report.summary()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    corpus = tmp_path_factory.mktemp("hostile-docs")
+    (corpus / "hostile.txt").write_text(
+        "<i>Hostile</i> :blue[title]\n\n"
+        "The zorblax treaty was ratified in 1987 by <b>the council</b> <script>alert(1)</script> "
+        "while :red[nobody] objected to [click](javascript:alert(1)) at all. "
+        "Zorblax delegates met again in 1990 to review the zorblax treaty and its fishing quotas.\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path_factory.mktemp("hostile-docs-index")
+    ingest([corpus], folder)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_index_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("SOURCEBOOK_INDEX", raising=False)
+    yield
+
+
+def open_page(index: Path, monkeypatch: pytest.MonkeyPatch, page: str | None, **params: str) -> AppTest:
+    monkeypatch.setenv("SOURCEBOOK_INDEX", str(index))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if page is not None:
+        at.run()
+        at.switch_page(page)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def htmls(at: AppTest) -> list[str]:
+    return [h.value for h in at.html]
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def passages(at: AppTest) -> list[str]:
+    return [h for h in htmls(at) if 'class="sb-doc-passage' in h]
+
+
+def passage_with(at: AppTest, text: str) -> str:
+    return next(p for p in passages(at) if text in text_of(p))
+
+
+# --- Documents ---------------------------------------------------------------------------
+
+
+def test_documents_page_lists_documents(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(app_index, monkeypatch, DOCS_PAGE)
+    assert [t.value for t in at.title] == ["Documents"]
+    table = next(h for h in htmls(at) if 'class="sb-documents"' in h)
+    shown = text_of(table)
+    for text in (NOTES, ENCYCLOPEDIA, "Security dilemma (encyclopedia article)", "CC BY-SA 4.0",
+                 'Wikipedia, "Security dilemma"', "left out of answers"):
+        assert text in shown, text
+    assert f'href="documents?doc={ENCYCLOPEDIA}"' in table
+    assert not passages(at)  # no document chosen yet
+
+
+def test_reader_shows_body_and_labelled_noise(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=NOTES)
+    assert at.selectbox(key="document_choice").value == NOTES
+    boiler = passage_with(at, "This page is automatically generated")
+    assert "sb-noise" in boiler and "left out of answers: boilerplate" in text_of(boiler)
+    assert "sb-noise" in passage_with(at, "In this work, we carry out") and "truncated snippet" in text_of(
+        passage_with(at, "In this work, we carry out"))
+    body = passage_with(at, "Butterfield viewed the security dilemma")
+    assert "sb-noise" not in body and 'class="sb-term" href="glossary?term=' in body
+    # Passages merged into the encyclopedia stand in this document too, saying where else they are.
+    merged = passage_with(at, "first coined by the German scholar John H. Herz")
+    assert f"also in: {ENCYCLOPEDIA}" in text_of(merged)
+    assert 'href="citations?ref=security-dilemma-encyclopedia.txt%237"' in merged  # its [7] marker
+    # Reading order: each passage once.
+    ids = [re.search(r'data-passage="([^"]+)"', p).group(1) for p in passages(at)]  # type: ignore[union-attr]
+    assert len(ids) == len(set(ids))
+    # The attribution is in the other document.
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=ENCYCLOPEDIA)
+    credit = passage_with(at, "Developed by StudentB")
+    assert "sb-noise" in credit and "left out of answers: attribution" in text_of(credit)
+    assert f"also in: {NOTES}" in text_of(passage_with(at, "first coined by the German scholar"))
+
+
+def test_deep_link_marks_the_passage(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=NOTES)
+    target = re.search(r'data-passage="([^"]+)"', passage_with(at, "Butterfield viewed")).group(1)  # type: ignore[union-attr]
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=NOTES, passage=target)
+    wanted = [p for p in passages(at) if "sb-wanted" in p]
+    assert len(wanted) == 1 and f'id="passage-{target}"' in wanted[0]
+    assert "Butterfield viewed" in text_of(wanted[0])
+    assert any(f"passage-{target}" in h and "<script>" in h for h in htmls(at))  # scrolls there
+    # The passage alone finds its document; an unknown passage is said to be missing.
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, passage=target)
+    assert at.query_params["doc"] == NOTES and len([p for p in passages(at) if "sb-wanted" in p]) == 1
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=NOTES, passage="nowhere")
+    assert "No passage" in at.warning[0].value and not [p for p in passages(at) if "sb-wanted" in p]
+
+
+def test_document_markup_is_shown_not_obeyed(hostile_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(hostile_index, monkeypatch, DOCS_PAGE, doc="hostile.txt")
+    shown = "".join(htmls(at))
+    assert "<b>the council" not in shown and "<i>Hostile" not in shown
+    assert "<script>alert" not in shown
+    text = html.unescape(shown)
+    for literal in ("<script>alert(1)</script>", "<b>the council</b>", ":red[nobody]",
+                    "[click](javascript:alert(1))", "<i>Hostile</i> :blue[title]"):
+        assert literal in text, literal
+    assert not re.search(r"href\s*=\s*[\"']?\s*javascript", shown, re.I)
+    assert "<i>" not in at.subheader[0].value and "\\<i\\>Hostile" in at.subheader[0].value
+
+
+def test_passage_html_escapes_and_scroll_script_checks_ids() -> None:
+    text = "<img src=x onerror=alert(1)> claim."
+    p = Passage(id='p1"><script>', document="d<b>.txt", title="T", page=None, start=0, end=len(text), text=text,
+                sentences=(Sentence(0, len(text), refs=('1"><i>',)),), kind="noise", note="<b>boilerplate</b>")
+    out = passage_html(p, "other.txt", None, {'d<b>.txt#1"><i>'}, wanted=True)
+    assert {t for t, _ in tags_of(out)} <= {"div", "b", "a", "mark"}
+    assert "<img src=x onerror=alert(1)> claim." in text_of(out) and "<b>boilerplate</b>" in text_of(out)
+    assert scroll_script('p1"><script>') == "" and "passage-pab12" in scroll_script("pab12")
+
+
+# --- Ask: examples, history, document links ----------------------------------------------------------
+
+
+def test_examples_then_history(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(app_index, monkeypatch, None)
+    examples = [b for b in at.button if b.key and b.key.startswith("example_")]
+    labels = [b.label.replace("\\", "") for b in examples]
+    assert 4 <= len(labels) <= 6 and labels[0] == "What is security dilemma?"
+    assert "Who is John H. Herz?" in labels
+    assert not at.sidebar.button
+    examples[0].click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["q"] == "What is security dilemma?" and any("sb-answer" in h for h in htmls(at))
+    at.text_input(key="question").input("Who coined the term?")
+    at.button[0].click().run()
+    history = [b.label.replace("\\", "") for b in at.sidebar.button]
+    assert history == ["Who coined the term?", "What is security dilemma?"]
+    assert not [b for b in at.button if b.key and b.key.startswith("example_")]
+    at.sidebar.button[1].click().run()  # asks again, and comes first
+    assert at.query_params["q"] == "What is security dilemma?"
+    assert [b.label.replace("\\", "") for b in at.sidebar.button] == ["What is security dilemma?",
+                                                                       "Who coined the term?"]
+
+
+def test_citation_card_opens_in_document(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(app_index, monkeypatch, None, q="Which German scholar introduced the concept, and when?")
+    card = next(h for h in htmls(at) if 'class="sb-citation"' in h)
+    link = next(a for t, a in tags_of(card) if t == "a" and (a.get("href") or "").startswith("documents?"))
+    assert "open in document" in card
+    query = parse_qs(urlsplit(html.unescape(link["href"] or "")).query)
+    assert query["doc"] == [ENCYCLOPEDIA]
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=query["doc"][0], passage=query["passage"][0])
+    wanted = [p for p in passages(at) if "sb-wanted" in p]
+    assert len(wanted) == 1 and "first coined by the German scholar John H. Herz" in text_of(wanted[0])
+
+
+# --- Glossary exports ---------------------------------------------------------------------------------
+
+
+def test_glossary_exports(app_index: Path, monkeypatch: pytest.MonkeyPatch,
+                          downloads: dict[str, bytes]) -> None:  # noqa: F811
+    at = open_page(app_index, monkeypatch, "pages_glossary.py")
+    rows = list(csv.DictReader(io.StringIO(served(at, "Download glossary (CSV)", downloads))))
+    assert list(rows[0]) == ["term", "kind", "aliases", "definition", "document", "page"]
+    row = next(r for r in rows if r["term"] == "security dilemma")
+    assert row["kind"] == "concept" and "spiral model" in row["aliases"].split("; ")
+    assert "fear for their own security" in row["definition"] and row["document"].endswith(".txt")
+    md = served(at, "Download glossary (Markdown)", downloads)
+    assert md.startswith("# Glossary") and "## security dilemma" in md
+
+
+def test_glossary_csv_defuses_formulas() -> None:
+    from index.models import GlossaryEntry
+
+    entry = GlossaryEntry(term="=HYPERLINK(\"x\")", kind="other", definition="@SUM(1)", citation=None,
+                          aliases=("a", "b"))
+    row: Any = list(csv.reader(io.StringIO(glossary_csv([entry]))))[1]
+    assert row == ["'=HYPERLINK(\"x\")", "other", "a; b", "'@SUM(1)", "", ""]

@@ -1,0 +1,208 @@
+"""The Documents page: every indexed document with its metadata, and a reader for one.
+
+A file page of st.navigation (ui/app.py registers it): Streamlit executes this file
+as "__main__" on each run, which renders the page; importing it renders nothing.
+?doc=<document id> opens a document; &passage=<passage id> highlights and scrolls to
+one passage. The reader shows every passage in reading order: body passages with
+their glossary terms and reference markers linked, noise passages greyed out with
+the reason they are kept out of answers. Every text shown goes through ui.render's
+escaping; the only markup is ours.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import streamlit as st
+
+from index.engine import Engine
+from index.glossary import Glossary
+from index.models import Passage
+from ui.pages_common import get_engine, param
+from ui.render import (
+    MARK_STYLE,
+    MUTED_STYLE,
+    PASSAGE_STYLE,
+    Layer,
+    document_href,
+    esc,
+    escape_md,
+    layered_html,
+    reference_href,
+    term_layer,
+)
+
+CARD_STYLE = "padding:.4em .7em;margin:.3em 0;border-radius:.4em;border:1px solid rgba(128,128,128,.2)"
+NOISE_STYLE = "color:#808495;background:rgba(128,128,128,.08);border-style:dashed"
+WANTED_STYLE = "border:2px solid #ffb300;background:rgba(255,229,143,.25)"
+REF_STYLE = "font-size:.75em;text-decoration:none;margin-left:.1em"
+# Passage ids are short hex strings; anything else never reaches the scroll script.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A document's metadata for the list (its text left out)."""
+
+    id: str
+    title: str
+    path: str
+    source: str | None
+    licence: str | None
+    body: int
+    noise: int
+
+
+# The generation argument keys the caches: a rebuilt index is read afresh. The rows are a
+# resource (shared, never copied): their class lives in this file, which Streamlit runs as
+# __main__, so st.cache_data could not pickle them.
+@st.cache_resource(show_spinner=False, max_entries=8)
+def document_rows(_engine: Engine, generation: str) -> list[DocumentRow]:
+    rows = []
+    for d in sorted(_engine.store.documents(), key=lambda d: d.id):
+        kinds = [p.kind for p in _engine.store.passages_of(d.id)]
+        body = sum(k != "noise" for k in kinds)
+        rows.append(DocumentRow(d.id, d.title, d.path, d.source, d.licence, body, len(kinds) - body))
+    return rows
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def reading_order(_engine: Engine, generation: str, document: str) -> list[Passage]:
+    """The passages standing in `document`, by position: its own, and those merged into another document's."""
+    placed = [(p.start, p) for p in _engine.store.passages_of(document)]
+    for p in _engine.store.all_passages(kind=None):
+        if p.document != document:
+            starts = [pr.start for pr in p.also if pr.document == document]
+            if starts:
+                placed.append((min(starts), p))
+    return [p for _, p in sorted(placed, key=lambda sp: sp[0])]
+
+
+def documents_table_html(rows: list[DocumentRow]) -> str:
+    """The list of documents: title (opens the reader), file, source, licence, passages."""
+    cells = "".join(f"<th style=\"text-align:left\">{h}</th>"
+                    for h in ("Title", "File", "Source", "Licence", "Passages"))
+    body = []
+    for r in rows:
+        count = f"{r.body + r.noise}" + (f" ({r.noise} left out of answers)" if r.noise else "")
+        body.append(f'<tr><td><a href="{esc(document_href(r.id))}">{esc(r.title)}</a></td>'
+                    f"<td><code>{esc(r.path)}</code></td><td>{esc(r.source or '—')}</td>"
+                    f"<td>{esc(r.licence or '—')}</td><td>{esc(count)}</td></tr>")
+    return f'<table class="sb-documents"><thead><tr>{cells}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def ref_layer(passage: Passage, known: Collection[str]) -> Layer:
+    """Each citing sentence's reference labels as small [n] links, after its last character."""
+    out: Layer = []
+    for s in passage.sentences:
+        end = s.start + len(passage.text[s.start:s.end].rstrip())
+        if not s.refs or end <= s.start:
+            continue
+        links = []
+        for label in s.refs:
+            ref_id = f"{passage.document}#{label}"
+            if ref_id in known:
+                links.append(f'<a class="sb-ref" href="{esc(reference_href(ref_id))}" style="{REF_STYLE}">'
+                             f"[{esc(label)}]</a>")
+            else:
+                links.append(f'<span class="sb-ref" style="{REF_STYLE};{MUTED_STYLE}">[{esc(label)}]</span>')
+        out.append((end - 1, end, "", f"<sup>{''.join(links)}</sup>"))
+    return out
+
+
+def passage_html(passage: Passage, document: str, terms: Glossary | None, known: Collection[str],
+                 wanted: bool = False) -> str:
+    """One passage of the reader, anchored by its id; noise greyed out and labelled with its reason."""
+    noise = passage.kind == "noise"
+    classes = "sb-doc-passage" + (" sb-noise" if noise else "") + (" sb-wanted" if wanted else "")
+    style = CARD_STYLE + (";" + NOISE_STYLE if noise else "") + (";" + WANTED_STYLE if wanted else "")
+    head = []
+    if noise:
+        head.append(f"<b>left out of answers: {esc(passage.note or 'noise')}</b>")
+    if passage.section:
+        head.append(esc(passage.section))
+    if passage.page is not None:
+        head.append(f"page {esc(passage.page)}")
+    others = list(dict.fromkeys(pr.document for pr in passage.provenances if pr.document != document))
+    if others:
+        links = ", ".join(f'<a href="{esc(document_href(o, passage.id))}">{esc(o)}</a>' for o in others)
+        head.append(f"also in: {links}")
+    if noise:
+        body = esc(passage.text)
+    elif passage.kind == "heading":
+        body = f"<b>{esc(passage.text)}</b>"
+    else:
+        body = layered_html(passage.text, ref_layer(passage, known), term_layer(passage.text, terms))
+    if wanted:
+        body = f'<mark style="{MARK_STYLE}">{body}</mark>' if noise or passage.kind == "heading" else body
+    meta = f'<div style="{MUTED_STYLE}">{" · ".join(head)}</div>' if head else ""
+    return (f'<div id="passage-{esc(passage.id)}" class="{classes}" data-passage="{esc(passage.id)}" '
+            f'style="{style}">{meta}<div style="{PASSAGE_STYLE}">{body}</div></div>')
+
+
+def scroll_script(passage_id: str) -> str:
+    """A script scrolling the reader to a passage (the id is checked, then JSON-encoded)."""
+    if not _SAFE_ID.match(passage_id):
+        return ""
+    target = json.dumps(f"passage-{passage_id}")
+    return (f"<script>setTimeout(function(){{var e=document.getElementById({target});"
+            "if(e){e.scrollIntoView({behavior:'smooth',block:'center'});}},300);</script>")
+
+
+def choose_document(rows: list[DocumentRow], wanted: str) -> DocumentRow | None:
+    """The document picker, filled from ?doc= on first load; the choice is written back to the URL."""
+    by_id = {r.id: r for r in rows}
+    if "document_choice" not in st.session_state:
+        st.session_state["document_choice"] = wanted if wanted in by_id else None
+    chosen = st.selectbox("Read a document", list(by_id), key="document_choice", placeholder="Choose a document",
+                          format_func=lambda i: f"{by_id[i].title} ({i})")
+    if (chosen or "") != param("doc"):
+        st.query_params.pop("passage", None)
+        if chosen:
+            st.query_params["doc"] = chosen
+        else:
+            st.query_params.pop("doc", None)
+    return by_id.get(chosen) if chosen else None
+
+
+def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
+    st.subheader(escape_md(row.title))
+    st.caption(escape_md(" · ".join(x for x in (row.path, row.source, row.licence) if x)))
+    passages = reading_order(engine, str(engine.generation), row.id)
+    if wanted and wanted not in {p.id for p in passages}:
+        st.warning(f"No passage {escape_md(wanted)} in this document.")
+    st.caption("Greyed passages are kept out of answers; their label says why.")
+    known = {r.id for r in engine.references}
+    for p in passages:
+        st.html(passage_html(p, row.id, engine.terms, known, wanted=p.id == wanted))
+    if wanted and (script := scroll_script(wanted)):
+        st.html(script, unsafe_allow_javascript=True)
+
+
+def documents_page() -> None:
+    st.title("Documents")
+    engine = get_engine()
+    if engine is None:
+        return
+    rows = document_rows(engine, str(engine.generation))
+    if not rows:
+        st.info("The index holds no documents.")
+        return
+    doc, wanted = param("doc"), param("passage")
+    if wanted and not doc and (found := engine.store.passage(wanted)) is not None:
+        doc = found.document
+        st.query_params["doc"] = doc  # the passage's own document, as if the link had named it
+    st.html(documents_table_html(rows))
+    if doc and doc not in {r.id for r in rows}:
+        st.warning(f"No document {escape_md(doc)} in this index.")
+    row = choose_document(rows, doc)
+    if row is not None:
+        show_reader(engine, row, wanted if row.id == doc else "")
+
+
+# Streamlit runs a file page as "__main__"; an import (tests, other pages) renders nothing.
+if __name__ == "__main__":
+    documents_page()
