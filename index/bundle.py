@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -112,6 +113,15 @@ def lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def test_pause(stage: str) -> None:
+    """TEST-ONLY crash hook: with SOURCEBOOK_TEST_PAUSE_AT=<stage> set, say so on stderr and sleep
+    (SOURCEBOOK_TEST_PAUSE_SECONDS, default 60) so tests/test_crash.py can SIGKILL the process
+    exactly there. Stages: "embedded", "store-written", "before-switch". A no-op otherwise."""
+    if os.environ.get("SOURCEBOOK_TEST_PAUSE_AT") == stage:
+        print(f"sourcebook-test: paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("SOURCEBOOK_TEST_PAUSE_SECONDS", "60")))
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -154,6 +164,7 @@ def write(index_dir: Path, data: BundleData) -> Path:
         if data.embeddings.shape[0] != n_body:
             raise ValueError("one embedding per body passage is required")
         store.write(tmp / "store.sqlite", data)
+        test_pause("store-written")
         with open(tmp / "embeddings.npy", "wb") as fh:
             np.save(fh, data.embeddings.astype(np.float32), allow_pickle=False)
         faiss.write_index(build_faiss(data.embeddings, data.settings), str(tmp / "faiss.index"))
@@ -183,6 +194,7 @@ def write(index_dir: Path, data: BundleData) -> Path:
         pointer_tmp.write_text(gen_name + "\n")
         _fsync_file(pointer_tmp)
         old = current_generation(index_dir) if (index_dir / "CURRENT").exists() else None
+        test_pause("before-switch")
         os.replace(pointer_tmp, index_dir / "CURRENT")
         _fsync_dir(index_dir)
     except BaseException:

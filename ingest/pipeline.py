@@ -116,7 +116,7 @@ def _walk(folder: Path, seen: set[Path], errors: list[FileError]) -> list[Path]:
         if child.is_dir():
             out.extend(_walk(child, seen, errors))
         elif child.is_symlink() and not child.exists():
-            errors.append(FileError(str(child), "broken symbolic link"))
+            errors.append(FileError(str(child), "broken or looping symbolic link"))
         else:
             out.append(child)
     return out
@@ -146,19 +146,32 @@ def _title(doc_id: str, raw: RawText, meta: dict[str, Any]) -> str:
     return Path(doc_id).stem.replace("_", " ").replace("-", " ")
 
 
-def inputs_digest(files: list[tuple[Path, str]], paths: list[Path]) -> dict[str, str]:
+def _file_digest(path: Path, max_bytes: int) -> str:
+    """sha256 of a file read in chunks; a file over the cap is keyed by size and mtime, never read."""
+    if not path.is_file():
+        return "not-a-file"
+    try:
+        st = path.stat()
+        if st.st_size > max_bytes:
+            return f"over-cap:{st.st_size}:{st.st_mtime_ns}"
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+
+
+def inputs_digest(
+    files: list[tuple[Path, str]], paths: list[Path], max_bytes: int = Settings.max_file_bytes
+) -> dict[str, str]:
     """sha256 of every input and config file: equal digests mean nothing to do."""
     out: dict[str, str] = {}
     for path, doc_id in files:
-        try:
-            out[doc_id] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "not-a-file"
-        except OSError as exc:
-            out[doc_id] = f"unreadable:{exc.errno}"
+        out[doc_id] = _file_digest(path, max_bytes)
     for root in paths:
         for name in CONFIG_FILES:
             f = root / name
             if root.is_dir() and f.is_file():
-                out[f"{root.name}/{name}"] = hashlib.sha256(f.read_bytes()).hexdigest()
+                out[f"{root.name}/{name}"] = _file_digest(f, max_bytes)
     return out
 
 
@@ -209,7 +222,7 @@ def ingest(
     files, walk_errors = collect_files(paths)
     for err in walk_errors:
         fail(err)
-    digest = inputs_digest(files, paths)
+    digest = inputs_digest(files, paths, settings.max_file_bytes)
     with bundle.lock(index_dir):
         manifest = bundle.read_manifest(index_dir) if bundle.current_generation(index_dir) else None
         fingerprint = {"inputs": digest, "settings": settings.to_json(), "format_version": bundle.FORMAT_VERSION,
@@ -284,6 +297,7 @@ def _build(
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
     vectors, keys = _embed(body, settings, index_dir, progress, report)
+    bundle.test_pause("embedded")
     builder = glossary_builder or build_glossary
     try:
         glossary = builder(body, documents, paths, vectors)

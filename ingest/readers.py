@@ -30,22 +30,35 @@ class RawText:
     pdf_title: str | None = None
 
 
+def _mb(n: int) -> str:
+    """A byte count for a message: "52.4 MB", or exact bytes below 0.1 MB."""
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
 def _size_checked(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; never reads more than max_bytes + 1 into memory, even if it grows meanwhile."""
     if not path.exists():
-        raise InputError("no such file or folder")
+        raise InputError("broken symbolic link" if path.is_symlink() else "no such file or folder")
+    if path.is_dir():
+        raise InputError("a folder, not a file")
     if not path.is_file():
-        raise InputError("not a regular file")
+        raise InputError("not a regular file (device, pipe or socket)")
+    too_big = f"over the {_mb(max_bytes)} cap (settings.max_file_bytes)"
     size = path.stat().st_size
     if size == 0:
         raise InputError("empty file")
     if size > max_bytes:
-        raise InputError(
-            f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB cap (settings.max_file_bytes)"
-        )
+        raise InputError(f"{_mb(size)} is {too_big}")
     try:
-        return path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise InputError(f"cannot read it ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise InputError(f"grew while being read; {too_big}")
+    if not data:
+        raise InputError("empty file")
+    return data
 
 
 def decode_text(data: bytes) -> str:

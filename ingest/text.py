@@ -181,7 +181,9 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(chunk):
         punct = m.group("end")
         if punct.startswith("."):
-            prev = _PREV_TOKEN.search(chunk[: m.start()])
+            # Only the word just before the period matters: look back a bounded window, so
+            # a long line of many sentences is cut in linear time.
+            prev = _PREV_TOKEN.search(chunk, max(0, m.start() - 100), m.start())
             token = prev.group(1).lower().rstrip(".") if prev else ""
             if len(token) == 1 and token.isalpha() and punct == ".":
                 continue  # an initial
