@@ -40,3 +40,33 @@ def engine(corpus_index: Path) -> Any:
     from index.engine import Engine
 
     return Engine(corpus_index)
+
+
+@pytest.fixture(scope="session")
+def app_index(corpus_index: Path) -> Path:
+    """The corpus index, as the app tests name it (built once per session)."""
+    return corpus_index
+
+
+@pytest.fixture(scope="session")
+def hostile_index(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
+    """An index of one document full of markup that must be shown, never obeyed."""
+    from ingest.pipeline import ingest
+
+    corpus = tmp_path_factory.mktemp("hostile-corpus")
+    (corpus / "hostile.txt").write_text(
+        "<i>Hostile</i> :blue[title]\n\n"
+        "The zorblax treaty was ratified in 1987 by <b>the council</b> <script>alert(1)</script> "
+        "while :red[nobody] objected to [click](javascript:alert(1)) at all. "
+        "Zorblax delegates met again in 1990 to review the zorblax treaty and its fishing quotas.\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path_factory.mktemp("hostile-index")
+    ingest([corpus], folder)
+    return folder
+
+
+@pytest.fixture
+def no_leaked_index_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each app test states its own index; an outer SOURCEBOOK_INDEX must not leak in."""
+    monkeypatch.delenv("SOURCEBOOK_INDEX", raising=False)

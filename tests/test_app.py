@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from index.models import Answer, Citation, Passage, Reference, Sentence
 from ingest.pipeline import ingest
 from ui.render import JOINER, answer_html, citation_html, escape_md, highlight, reference_links
+
+pytestmark = pytest.mark.usefixtures("no_leaked_index_env")
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "ui" / "app.py"
@@ -47,31 +48,6 @@ HOSTILE = [
 
 
 # --- fixtures ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def app_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of corpus/, built once for this module."""
-    folder = tmp_path_factory.mktemp("app-index")
-    report = ingest([ROOT / "corpus"], folder)
-    assert report.documents >= 2 and not report.errors, report.summary()
-    return folder
-
-
-@pytest.fixture(scope="module")
-def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of one document full of markup that must be shown, never obeyed."""
-    corpus = tmp_path_factory.mktemp("hostile-corpus")
-    (corpus / "hostile.txt").write_text(
-        "<i>Hostile</i> :blue[title]\n\n"
-        "The zorblax treaty was ratified in 1987 by <b>the council</b> <script>alert(1)</script> "
-        "while :red[nobody] objected to [click](javascript:alert(1)) at all. "
-        "Zorblax delegates met again in 1990 to review the zorblax treaty and its fishing quotas.\n",
-        encoding="utf-8",
-    )
-    folder = tmp_path_factory.mktemp("hostile-index")
-    ingest([corpus], folder)
-    return folder
 
 
 def app_for(index: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
@@ -283,8 +259,3 @@ def test_reference_links_and_answer_markers() -> None:
     assert "&lt;i&gt;claim&lt;/i&gt; [7]. <b>[1]</b>" in out  # only real markers are emphasised
 
 
-@pytest.fixture(autouse=True)
-def _no_leaked_index_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test states its own index; an outer SOURCEBOOK_INDEX must not leak in."""
-    monkeypatch.delenv("SOURCEBOOK_INDEX", raising=False)
-    yield

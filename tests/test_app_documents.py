@@ -7,7 +7,6 @@ import csv
 import html
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,11 +15,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from index.models import Passage, Sentence
-from ingest.pipeline import ingest
 from tests.test_app import tags_of
-from tests.test_app_pages import downloads, served  # noqa: F401  (a fixture and its helper)
+from tests.test_app_pages import downloads, open_page, served  # noqa: F401  (a fixture and its helpers)
 from ui.pages_documents import passage_html, scroll_script
 from ui.pages_glossary import glossary_csv
+
+pytestmark = pytest.mark.usefixtures("no_leaked_index_env")
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "ui" / "app.py"
@@ -28,48 +28,6 @@ TIMEOUT = 60
 NOTES = "security-dilemma-realism-notes.txt"
 ENCYCLOPEDIA = "security-dilemma-encyclopedia.txt"
 DOCS_PAGE = "pages_documents.py"
-
-
-@pytest.fixture(scope="module")
-def app_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of corpus/, built once for this module."""
-    folder = tmp_path_factory.mktemp("documents-index")
-    report = ingest([ROOT / "corpus"], folder)
-    assert report.documents >= 2 and not report.errors, report.summary()
-    return folder
-
-
-@pytest.fixture(scope="module")
-def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    corpus = tmp_path_factory.mktemp("hostile-docs")
-    (corpus / "hostile.txt").write_text(
-        "<i>Hostile</i> :blue[title]\n\n"
-        "The zorblax treaty was ratified in 1987 by <b>the council</b> <script>alert(1)</script> "
-        "while :red[nobody] objected to [click](javascript:alert(1)) at all. "
-        "Zorblax delegates met again in 1990 to review the zorblax treaty and its fishing quotas.\n",
-        encoding="utf-8",
-    )
-    folder = tmp_path_factory.mktemp("hostile-docs-index")
-    ingest([corpus], folder)
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def _no_leaked_index_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("SOURCEBOOK_INDEX", raising=False)
-    yield
-
-
-def open_page(index: Path, monkeypatch: pytest.MonkeyPatch, page: str | None, **params: str) -> AppTest:
-    monkeypatch.setenv("SOURCEBOOK_INDEX", str(index))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    if page is not None:
-        at.run()
-        at.switch_page(page)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def htmls(at: AppTest) -> list[str]:

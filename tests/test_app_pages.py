@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -22,27 +21,14 @@ from ui.pages_export import answer_markdown, md_inline
 from ui.pages_glossary import entry_html, no_entry_html
 from ui.render import answer_html, highlight, term_href
 
+pytestmark = pytest.mark.usefixtures("no_leaked_index_env")
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "ui" / "app.py"
 TIMEOUT = 60
 DILEMMA_QUESTION = "What is the security dilemma?"
 JERVIS_1978 = "security-dilemma-encyclopedia.txt#1"
 HERZ_1950 = ("security-dilemma-encyclopedia.txt#3", "security-dilemma-encyclopedia.txt#7")
-
-
-@pytest.fixture(scope="module")
-def app_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of corpus/, built once for this module."""
-    folder = tmp_path_factory.mktemp("pages-index")
-    report = ingest([ROOT / "corpus"], folder)
-    assert report.documents >= 2 and not report.errors, report.summary()
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def _no_leaked_index_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("SOURCEBOOK_INDEX", raising=False)
-    yield
 
 
 def open_page(index: Path, monkeypatch: pytest.MonkeyPatch, page: str | None, **params: str) -> AppTest:
