@@ -37,6 +37,8 @@ _ABOUT_A_WORK = re.compile(
     r"|\bpublished\s+(?:in|by|where)\b|\bwhich\s+(?:journal|publisher)\b",
     re.I,
 )
+# Words of a question's form, not of its subject: they say nothing about being on topic.
+_QUESTION_WORDS = {"mean", "meaning", "defin", "describ", "explain", "tell", "happen", "differ", "difference"}
 _DEFINITION_QUESTION = re.compile(
     r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{2,80}?)\s*\??\s*$", re.I
 )
@@ -137,9 +139,12 @@ class Engine:
             if about is not None:
                 return about
         best_cos = max((float(c.vector @ qvec) for c in candidates), default=0.0)
-        if not candidates or best_cos < self.settings.abstain_below:
-            return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]),
-                          message=f"best sentence similarity {best_cos:.2f} < {self.settings.abstain_below}")
+        reason = self._abstain_reason(question, best_cos, hits)
+        if reason:
+            defined = self._glossary_answer(question)
+            if defined is not None:
+                return defined
+            return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]), message=reason)
         chosen = self._definition_first(question, candidates, select(candidates, self.settings))
         if _SOURCE_QUESTION.search(question):
             sourced = self._supporting_sources(question, chosen)
@@ -147,6 +152,43 @@ class Engine:
                 return sourced
         text, citations = compose(chosen, self.references_for)
         return Answer(question, text, False, tuple(citations), glossary=tuple(self.terms_in(text)))
+
+    def _abstain_reason(self, question: str, best_cos: float, hits: list[SearchHit]) -> str:
+        """Why the corpus does not answer, or "" when it does.
+
+        Too far: the best sentence is below `abstain_below`. Off-topic: below `abstain_unless_words`,
+        not one content word of the question stands in the retrieved passages ("What is ratcheting
+        in secure communication?" finds "security" passages by meaning alone)."""
+        if best_cos < self.settings.abstain_below:
+            return f"best sentence similarity {best_cos:.2f} < {self.settings.abstain_below}"
+        if best_cos < self.settings.abstain_unless_words:
+            words = content_words(question) - _QUESTION_WORDS
+            found = set().union(*(content_words(h.passage.text) for h in hits)) if hits else set()
+            if words and not words & found:
+                return f"similarity {best_cos:.2f} and no word of the question in the passages"
+        return ""
+
+    def _glossary_answer(self, question: str) -> Answer | None:
+        """"What is X?" where X is a glossary term or alias: its cited definition, even when the
+        wording of the question is far from the sentence ("What is the spiral model?")."""
+        m = _DEFINITION_QUESTION.match(question)
+        if not m:
+            return None
+        asked = m.group("term")
+        found = [(s, e, entry) for s, e, entry in self.terms.find_in_text(asked) if e - s >= 0.8 * len(asked.strip())]
+        entry = found[0][2] if found else None
+        if entry is None or entry.citation is None:
+            return None
+        passage = self.store.passage(entry.citation.passage_id)
+        if passage is None:
+            return None
+        texts = passage.sentence_texts()
+        index = next((i for i, t in enumerate(texts) if t.strip() == entry.definition.strip()), None)
+        if index is None:
+            return None
+        quote = texts[index]
+        citation = Citation(1, passage, quote, 1.0, self.references_for(passage, [index]))
+        return Answer(question, f"{quote} [1]", False, (citation,), glossary=tuple(self.terms_in(quote)))
 
     # --- questions about sources ----------------------------------------------------
 

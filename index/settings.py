@@ -43,6 +43,8 @@ class Settings:
     reference_min_score: float = 0.45
     # Abstention: answer only when the best sentence is at least this similar to the question.
     abstain_below: float = 0.35
+    # ... and between the two, only when some content word of the question is in the passages.
+    abstain_unless_words: float = 0.5
     # Ingestion caps
     max_file_bytes: int = 50 * 1024 * 1024
     flat_index_limit: int = 200_000  # above this many passages an HNSW index is built

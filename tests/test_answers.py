@@ -60,3 +60,17 @@ def test_sentences_are_never_repeated(engine: Any) -> None:
 def test_odd_questions_never_crash(engine: Any, question: str) -> None:
     answer = engine.ask(question)
     assert isinstance(answer.text, str) and answer.text
+
+
+def test_a_glossary_alias_is_answered_with_its_definition(engine: Any) -> None:
+    # "spiral model" is far from any sentence by embedding, but the glossary knows it.
+    answer = engine.ask("What is the spiral model?")
+    assert not answer.abstained
+    assert "fear for their own security" in answer.text
+    assert "spiral model" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question", ["What is ratcheting in secure communication?", "What is federated learning?"])
+def test_noise_topics_and_near_misses_abstain(engine: Any, question: str) -> None:
+    # Only publication snippets (noise) mention these; "security" passages match by meaning alone.
+    assert engine.ask(question).abstained
