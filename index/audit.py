@@ -187,7 +187,6 @@ def duplicate_groups(refs: list[Reference]) -> list[tuple[str, ...]]:
 def audit(engine: Engine) -> Audit:
     """Audit the references of the engine's bundle against the sentences that cite them."""
     refs = engine.references
-    by_label = {(r.document, r.label): r.id for r in refs}
     cited_by: dict[str, list[CitingSentence]] = defaultdict(list)
     unresolved: list[UnresolvedMarker] = []
     prose_documents: set[str] = set()
@@ -198,12 +197,11 @@ def audit(engine: Engine) -> Audit:
             prose_documents.add(p.document)
         for s, text in zip(p.sentences, p.sentence_texts(), strict=True):
             for label in dict.fromkeys(s.refs):
-                # A marker resolves in its own document's list only: "[2]" means another work elsewhere.
-                ref_id = by_label.get((p.document, label))
-                if ref_id is None:
+                ref = engine.reference_for(p.document, label)
+                if ref is None:
                     unresolved.append(UnresolvedMarker(p.document, label, p.id, text))
                 else:
-                    cited_by[ref_id].append(CitingSentence(p.id, p.document, text))
+                    cited_by[ref.id].append(CitingSentence(p.id, p.document, text))
     audited = tuple(ReferenceAudit(r, tuple(cited_by.get(r.id, ())), tuple(reference_problems(r))) for r in refs)
     # A bibliography file (BibTeX) has no prose of its own: its entries cannot be cited
     # by a marker, so they are not reported as uncited.

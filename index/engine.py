@@ -122,8 +122,12 @@ class Engine:
                 labels.extend(passage.sentences[i].refs)
         if not labels:
             labels = list(passage.refs)
-        found = (self._refs_by_label.get((passage.document, lab)) for lab in dict.fromkeys(labels))
+        found = (self.reference_for(passage.document, lab) for lab in dict.fromkeys(labels))
         return tuple(r for r in found if r is not None)
+
+    def reference_for(self, document: str, label: str) -> Reference | None:
+        """The entry a marker [label] points to: markers resolve in their own document's list only."""
+        return self._refs_by_label.get((document, label))
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """An extractive, cited answer, or an abstention with the nearest passages."""
@@ -171,12 +175,7 @@ class Engine:
     def _glossary_answer(self, question: str) -> Answer | None:
         """"What is X?" where X is a glossary term or alias: its cited definition, even when the
         wording of the question is far from the sentence ("What is the spiral model?")."""
-        m = _DEFINITION_QUESTION.match(question)
-        if not m:
-            return None
-        asked = m.group("term")
-        found = [(s, e, entry) for s, e, entry in self.terms.find_in_text(asked) if e - s >= 0.8 * len(asked.strip())]
-        entry = found[0][2] if found else None
+        entry = self._asked_entry(question, strict=True)
         if entry is None or entry.citation is None:
             return None
         passage = self.store.passage(entry.citation.passage_id)
@@ -249,11 +248,24 @@ class Engine:
             seen.setdefault(entry.term, entry)
         return list(seen.values())
 
+    def _asked_entry(self, question: str, strict: bool) -> GlossaryEntry | None:
+        """The glossary entry a "What is X?" / "Who is X?" question asks about.
+
+        strict: X must be (nearly all) a term or alias as written, because the answer then
+        rests on the glossary alone; otherwise the forgiving look-up (case, dashes, misspellings)."""
+        m = _DEFINITION_QUESTION.match(question)
+        if not m:
+            return None
+        asked = m.group("term")
+        if not strict:
+            return self.terms.lookup(asked)
+        found = [entry for s, e, entry in self.terms.find_in_text(asked) if e - s >= 0.8 * len(asked.strip())]
+        return found[0] if found else None
+
     def _definition_first(self, question: str, candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
         """For "What is X?" / "Who is X?", lead with X's glossary definition when it is among the
         retrieved sentences and scores close to the best one."""
-        m = _DEFINITION_QUESTION.match(question)
-        entry = self.terms.lookup(m.group("term")) if m else None
+        entry = self._asked_entry(question, strict=False)
         if entry is None or entry.citation is None:
             return chosen
         definition = next((c for c in candidates if c.hit.passage.id == entry.citation.passage_id
