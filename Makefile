@@ -6,7 +6,7 @@ INDEX ?= .index
 CORPUS ?= corpus
 PORT ?= 8501
 
-.PHONY: setup run index test lint bench clean
+.PHONY: setup run index test lint bench clean browser
 
 # torch is installed first and pinned (CPU build): an unpinned torch pulls gigabytes of CUDA.
 $(BIN)/.installed: pyproject.toml
@@ -22,13 +22,19 @@ index: setup
 	$(BIN)/sourcebook ingest $(CORPUS) --index $(INDEX) || [ $$? -eq 1 ]
 
 run: index
-	$(BIN)/sourcebook serve --index $(INDEX) --port $(PORT)
+	$(BIN)/sourcebook serve --index $(INDEX) --corpus $(CORPUS) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: setup lint
+# The browser tests drive Debian's Chromium through Playwright; Playwright's own browser
+# download (`playwright install`) cannot work offline and is never run. Needs root (CI is).
+browser:
+	command -v chromium >/dev/null || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
+test: setup browser lint
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -74,17 +74,42 @@ def in_context(passage_sentences: list[str], i: int, section: str) -> str:
     return f"{section}: {text}" if section else text
 
 
-def score_sentences(
-    question: str, qvec: np.ndarray, hits: Sequence[SearchHit], encode: Callable[[list[str]], np.ndarray]
-) -> list[Candidate]:
-    """Every sentence of the hits, scored: 0.6 cosine (in context) + 0.3 passage score
-    + 0.1 question-word overlap + 0.05 when it holds the kind of thing asked for."""
+def _sentence_items(hits: Sequence[SearchHit]) -> list[tuple[SearchHit, int, str, str]]:
+    """(hit, sentence index, sentence, sentence in context) for every sentence of the hits."""
     items = []
     for h in hits:
         texts = h.passage.sentence_texts()
         for i, t in enumerate(texts):
             if len(t) > 1:
                 items.append((h, i, t, in_context(texts, i, h.passage.section)))
+    return items
+
+
+def rerank(
+    hits: Sequence[SearchHit], qvec: np.ndarray, encode: Callable[[list[str]], np.ndarray], weight: float
+) -> list[SearchHit]:
+    """Re-order passages by their score plus `weight` times their best sentence's cosine.
+
+    A passage whose one sentence answers the question outranks one loosely about the whole
+    topic (pydocs dev, top 10: MRR@10 0.552 -> 0.579 at weight 0.5). Sentences are embedded
+    bare: led by their section heading, as answers score them, they gave 0.549."""
+    items = _sentence_items(hits)
+    if not items or not weight:
+        return list(hits)
+    cos = encode([t for _, _, t, _ in items]) @ qvec
+    best: dict[int, float] = {}
+    for (h, *_), c in zip(items, cos.tolist(), strict=True):
+        best[id(h)] = max(best.get(id(h), -1.0), c)
+    scored = [SearchHit(h.passage, h.score + weight * best.get(id(h), 0.0)) for h in hits]
+    return sorted(scored, key=lambda h: -h.score)
+
+
+def score_sentences(
+    question: str, qvec: np.ndarray, hits: Sequence[SearchHit], encode: Callable[[list[str]], np.ndarray]
+) -> list[Candidate]:
+    """Every sentence of the hits, scored: 0.6 cosine (in context) + 0.3 passage score
+    + 0.1 question-word overlap + 0.05 when it holds the kind of thing asked for."""
+    items = _sentence_items(hits)
     if not items:
         return []
     vectors = encode([ctx for *_, ctx in items])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from index import bundle
-from index.answer import Candidate, compose, content_words, score_sentences, select
+from index.answer import Candidate, compose, content_words, rerank, score_sentences, select
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference, SearchHit
@@ -52,6 +54,7 @@ class Engine:
 
         # Single-threaded FAISS: one query is a small matrix product, where OpenMP's
         # thread start-up costs more than it saves, and threads fight Streamlit's own.
+        # (This covers the loading thread only; see _faiss_on_one_thread.)
         faiss.omp_set_num_threads(1)
         self.index_dir = index_dir
         wanted = settings or Settings()
@@ -94,16 +97,24 @@ class Engine:
 
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors, memoised: popular passages are scored again and again."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        # Read hits into a local dict once: a full cache evicts its oldest entries on insert,
+        # which may be ones found here (this call's or another thread's insert), so the cache
+        # is not read again afterwards (it raised KeyError once full).
+        with self._cache_lock:
+            found = {t: v for t in texts if (v := self._sentence_cache.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            fresh = self.embedder.encode(missing, batch_size=64)
+            # Scoring reads a sentence's opening only (a 2,000-character code line costs as much
+            # as ten sentences), and small batches: the model pads each batch to its longest text.
+            cap = self.settings.score_chars
+            fresh = self.embedder.encode([t[:cap] for t in missing], batch_size=8)
+            found.update(zip(missing, fresh, strict=True))
             with self._cache_lock:
                 for t, v in zip(missing, fresh, strict=True):
                     self._sentence_cache[t] = v
                 while len(self._sentence_cache) > 20_000:
                     self._sentence_cache.popitem(last=False)
-        with self._cache_lock:
-            return np.stack([self._sentence_cache[t] for t in texts])
+        return np.stack([found[t] for t in texts])
 
     # --- queries -------------------------------------------------------------------
 
@@ -112,7 +123,31 @@ class Engine:
         query = query.strip()
         if not query:
             return []
-        return self.retriever.search(query, self.embed_query(query), k or self.settings.k, mode)
+        return self._search(query, self.embed_query(query), k or self.settings.k, mode)
+
+    @contextmanager
+    def _faiss_on_one_thread(self) -> Iterator[None]:
+        """FAISS on one OpenMP thread meanwhile. OpenMP's thread count is a setting of the calling
+        thread, and Streamlit asks from a new thread every run: set in __init__ alone, a search on
+        another thread took 14 ms instead of 2.8 ms (31k-passage flat index, 2 cores). Restored
+        after, because torch shares the OpenMP runtime: the thread's encoding stays as it was."""
+        import faiss
+
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            yield
+        finally:
+            faiss.omp_set_num_threads(before)
+
+    def _search(self, query: str, qvec: np.ndarray, k: int, mode: str = "hybrid") -> list[SearchHit]:
+        """Retrieval, then (hybrid mode) the hits re-ranked by their best sentence;
+        "dense" and "keyword" stay the plain rankers, for comparison."""
+        with self._faiss_on_one_thread():
+            hits = self.retriever.search(query, qvec, k, mode)
+        if mode != "hybrid":
+            return hits
+        return rerank(hits, qvec, self.embed_sentences, self.settings.sentence_weight)
 
     def references_for(self, passage: Passage, sentence_indexes: list[int]) -> tuple[Reference, ...]:
         """References cited by the quoted sentences, or by the whole passage when those cite none."""
@@ -136,7 +171,9 @@ class Engine:
             return Answer(question, "Please ask a question in words.", True, message="empty question")
         question = question[:2000]  # the model reads at most a few hundred tokens anyway
         qvec = self.embed_query(question)
-        hits = self.retriever.search(question, qvec, k or self.settings.k)
+        # No re-ranking here: every sentence of the hits is scored next, whatever their order.
+        with self._faiss_on_one_thread():
+            hits = self.retriever.search(question, qvec, k or self.settings.k)
         candidates = score_sentences(question, qvec, hits, self.embed_sentences)
         if _ABOUT_A_WORK.search(question):
             about = self._work_answer(question, qvec, candidates)

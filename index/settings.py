@@ -35,6 +35,9 @@ class Settings:
     k: int = 5
     candidates: int = 30  # passages fetched from each ranker before fusion and re-scoring
     keyword_weight: float = 0.1  # bonus (times BM25 / best BM25) added to a candidate's cosine
+    # The k hits are re-ranked by score + sentence_weight x their best sentence's cosine.
+    sentence_weight: float = 0.5
+    score_chars: int = 300  # a sentence is scored on its first this many characters
     answer_sentences: int = 3  # at most this many quoted sentences in an answer
     sentence_margin: float = 0.12  # extra sentences must score within this of the best one
     redundancy: float = 0.9  # a sentence this similar to one already quoted is skipped
@@ -48,6 +51,9 @@ class Settings:
     # Ingestion caps
     max_file_bytes: int = 50 * 1024 * 1024
     flat_index_limit: int = 200_000  # above this many passages an HNSW index is built
+    # Files added from the browser (ingest/upload.py): refused above this size before anything
+    # is written. Below max_file_bytes, since an upload is held in the server's memory.
+    max_upload_bytes: int = 20_000_000
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -43,6 +43,7 @@ class Para:
     units: list[Unit]
     section: str
     noise: str | None = None
+    after_gap: bool = False  # follows a wide blank gap: a passage starts here
     duplicates: list[Provenance] = field(default_factory=list)
 
     @cached_property
@@ -86,7 +87,7 @@ def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool
         reason = noise_reason([u.text for u in units])
         if b.heading and reason is None:
             reason = "attribution"
-        paras.append(Para(b.start, b.end, units, section, reason))
+        paras.append(Para(b.start, b.end, units, section, reason, b.after_gap))
     return paras
 
 
@@ -154,7 +155,7 @@ def _windows(units: list[Unit], settings: Settings) -> list[list[Unit]]:
 
 
 def pack(doc: Document, paras: list[Para], settings: Settings) -> list[Passage]:
-    """Pack paragraphs into passages of whole sentences, never across sections or noise."""
+    """Pack paragraphs into passages of whole sentences, never across sections, wide gaps or noise."""
     passages: list[Passage] = []
     group: list[Para] = []
 
@@ -176,7 +177,8 @@ def pack(doc: Document, paras: list[Para], settings: Settings) -> list[Passage]:
             passages.append(_passage(doc, p.units, "noise", p.section, [], note=p.noise))
             continue
         if group and (
-            p.section != group[0].section
+            p.after_gap
+            or p.section != group[0].section
             or doc.page_at(p.start) != doc.page_at(group[0].start)
             or sum(g.chars for g in group) + p.chars > settings.max_chars
             or p.chars > settings.max_chars

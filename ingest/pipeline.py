@@ -31,7 +31,7 @@ from ingest.text import blocks as text_blocks
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
 # holds, so that an "unchanged" corpus is rebuilt by a newer Sourcebook.
-PIPELINE_REVISION = 1
+PIPELINE_REVISION = 2
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,12 @@ def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
 
 
 GlossaryBuilder = Callable[[list[Passage], list[Document], list[Path], np.ndarray], list[GlossaryEntry]]
+# on_progress(what is happening, fraction done in [0, 1]): for the web app's progress bar.
+Progress = Callable[[str, float], None]
+
+
+def _no_progress(text: str, fraction: float) -> None:
+    return None
 
 
 def ingest(
@@ -208,8 +214,11 @@ def ingest(
     on_error: Callable[[FileError], None] | None = None,
     glossary_builder: GlossaryBuilder | None = None,
     force: bool = False,
+    on_progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into the index at index_dir; returns what happened."""
+    """Ingest files and folders into the index at index_dir; returns what happened.
+    `on_progress`, if given, is called at each stage with a message and the fraction done."""
+    step = on_progress or _no_progress
     settings = settings or Settings()
     started = time.perf_counter()
     report = IngestReport(index_dir=index_dir)
@@ -239,15 +248,18 @@ def ingest(
             report.documents, report.passages = counts.get("documents", 0), counts.get("passages", 0)
             report.up_to_date = True
             report.seconds = time.perf_counter() - started
+            step("the index is up to date", 1.0)
             return report
-        data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report)
+        data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report, step=step)
         data.inputs = digest
         data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
                       "pipeline_revision": PIPELINE_REVISION}
         if not data.documents:
             raise InputError("no document could be ingested; the existing index was left as it was")
+        step("writing the index", 0.95)
         bundle.write(index_dir, data)
     report.seconds = time.perf_counter() - started
+    step("done", 1.0)
     return report
 
 
@@ -260,6 +272,7 @@ def _build(
     fail: Callable[[FileError], None],
     glossary_builder: GlossaryBuilder | None,
     report: IngestReport,
+    step: Progress = _no_progress,
 ) -> bundle.BundleData:
     try:
         meta = _metadata(paths)
@@ -268,7 +281,9 @@ def _build(
         meta = {}
     documents: list[Document] = []
     references: list[Reference] = []
-    for path, doc_id in files:
+    for n, (path, doc_id) in enumerate(files):
+        # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
+        step(f"reading {doc_id}", 0.5 * n / max(len(files), 1))
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED:
             kind = suffix or "(none)"
@@ -293,11 +308,14 @@ def _build(
             Document(id=doc_id, path=str(path), title=_title(doc_id, raw, m), sha256=raw.sha256, text=raw.text,
                      page_starts=raw.page_starts, source=m.get("source"), licence=m.get("licence"))
         )
+    step("cutting passages", 0.5)
     passages = _passages(documents, references, settings)
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
+    step(f"embedding {len(body)} passages (unchanged ones are reused)", 0.6)
     vectors, keys = _embed(body, settings, index_dir, progress, report)
     bundle.test_pause("embedded")
+    step("building the glossary", 0.8)
     builder = glossary_builder or build_glossary
     try:
         glossary = builder(body, documents, paths, vectors)

@@ -32,14 +32,16 @@ def normalise(text: str) -> str:
     text = _TRAILING.sub("", text)
     text = _INDENT.sub(lambda m: " " * min(len(m.group(0).expandtabs(4)), 8), text)
     text = _INNER_SPACES.sub(" ", text)
-    return _BLANK_LINES.sub("\n\n", text).strip("\n") + "\n"
+    # Two blank lines in a row are kept (more become two): a wide gap often stands where a
+    # section or heading was, and passages should not run across it.
+    return _BLANK_LINES.sub("\n\n\n", text).strip("\n") + "\n"
 
 
 _TRAILING = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+$", re.M)
 _INDENT = re.compile(r"^[ \t\u00a0]+", re.M)
 _BLANK_CHARS = "\\t\\u00a0\\u2000-\\u200a\\u202f\\u205f\\u3000"
 _INNER_SPACES = re.compile(rf"(?<=\S)[ {_BLANK_CHARS}]{{2,}}|[{_BLANK_CHARS}]")
-_BLANK_LINES = re.compile(r"\n{3,}")
+_BLANK_LINES = re.compile(r"\n{4,}")
 
 
 # --- inline reference markers -------------------------------------------------
@@ -78,18 +80,21 @@ def clean(text: str, markers: bool) -> tuple[str, list[str]]:
 
 # --- blocks (paragraphs) ------------------------------------------------------
 
-_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`#*+_.])\1{2,}\s*$")
+# A reST/setext underline starts in the first column; dots are left out ("..." is an ellipsis in code).
+_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+_])\1{2,}\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦]|\d{1,3}[.)]|\(\w\)|\[\d{1,3}\])\s+\S")
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*(?:\[\w{1,3}\])*$")
 
 
 @dataclass(frozen=True)
 class Block:
-    """A paragraph-like span of the document; `heading` marks a title line."""
+    """A paragraph-like span of the document; `heading` marks a title line, `after_gap` a block
+    that follows two or more blank lines."""
 
     start: int
     end: int
     heading: bool = False
+    after_gap: bool = False
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -115,20 +120,27 @@ def blocks(text: str, page_starts: tuple[int, ...] = ()) -> list[Block]:
     one_per_line = long_lines / nonblank > 0.2
     out: list[Block] = []
     cur: list[tuple[int, int]] = []
+    blank_run = 0
+    gap = False
 
     def flush(heading: bool = False) -> None:
+        nonlocal gap
         if cur:
-            out.append(Block(cur[0][0], cur[-1][1], heading))
+            out.append(Block(cur[0][0], cur[-1][1], heading, gap))
             cur.clear()
+            gap = False
 
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
         stripped = line.strip()
         if not stripped or _UNDERLINE.match(line):
-            if _UNDERLINE.match(line) and len(cur) == 1:
+            if _UNDERLINE.match(line) and len(cur) == 1 and not text[cur[0][0]].isspace():
                 flush(heading=True)  # reST-style title over an underline
             flush()
+            blank_run = blank_run + 1 if not stripped else 0
+            gap = gap or blank_run >= 2
             continue
+        blank_run = 0
         nxt = text[lines[i + 1][0] : lines[i + 1][1]] if i + 1 < len(lines) else ""
         new_page = s in page_breaks and cur and _TERMINAL.search(text[cur[-1][0] : cur[-1][1]].strip())
         if _LIST_ITEM.match(line) or one_per_line or new_page:

@@ -68,5 +68,20 @@ def hostile_index(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Pa
 
 @pytest.fixture
 def no_leaked_index_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each app test states its own index; an outer SOURCEBOOK_INDEX must not leak in."""
-    monkeypatch.delenv("SOURCEBOOK_INDEX", raising=False)
+    """Each app test states its own index and corpus; outer settings must not leak in."""
+    for name in ("SOURCEBOOK_INDEX", "SOURCEBOOK_CORPUS", "SOURCEBOOK_READ_ONLY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+# --- each test's outcome, for fixtures that act on failure (browser screenshots) ----------
+
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep the call phase's report on the item, where a fixture's teardown can read it."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report

@@ -11,7 +11,19 @@ def sentences(text: str) -> list[str]:
 def test_normalise_keeps_words_and_quotes() -> None:
     raw = "Caf\u0065\u0301 \u201cquoted\u201d\u00a0text\u200b here.\r\nNext\tline\x07.\n\n\n\nEnd"
     out = normalise(raw)
-    assert out == "Café “quoted” text here.\nNext line.\n\nEnd\n"
+    assert out == "Café “quoted” text here.\nNext line.\n\n\nEnd\n"
+
+
+def test_a_wide_gap_marks_the_next_block() -> None:
+    text = normalise("One answer ends here.\n\nIts second paragraph.\n\n\n\nThe next answer starts.\n")
+    assert [b.after_gap for b in blocks(text)] == [False, False, True]
+
+
+def test_indented_code_over_dots_is_not_a_heading() -> None:
+    text = normalise("Some prose here.\n\n   def f(x):\n       ...\n       kwargs['w'] = 1\n       ...\n\nMore.\n")
+    assert not any(b.heading for b in blocks(text))
+    titled = normalise("Title\n=====\n\nBody text.\n")
+    assert [b.heading for b in blocks(titled)] == [True, False]
 
 
 def test_initials_and_abbreviations_do_not_end_sentences() -> None:

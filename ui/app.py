@@ -28,7 +28,7 @@ from index import bundle  # noqa: E402
 from index.bibtex import to_bibtex  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.models import Answer, Passage, Reference  # noqa: E402
-from ui.pages_common import get_engine, index_dir, load_engine, url_form  # noqa: E402
+from ui.pages_common import get_engine, index_dir, load_engine, share_link, url_form  # noqa: E402
 from ui.pages_export import answer_markdown  # noqa: E402
 from ui.render import (  # noqa: E402
     CITATIONS_PAGE,
@@ -36,6 +36,7 @@ from ui.render import (  # noqa: E402
     GLOSSARY_PAGE,
     MUTED_STYLE,
     answer_html,
+    ask_href,
     citation_html,
     document_href,
     esc,
@@ -211,6 +212,8 @@ def ask_page() -> None:
         show_abstention(answer)
     else:
         show_answer(answer, engine)
+    if answer.message != "empty question":
+        share_link(ask_href(question), "Link to this answer")
 
 
 # --- navigation ------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -209,18 +208,25 @@ def cmd_glossary(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).with_name("app.py")
-    env = dict(os.environ, SOURCEBOOK_INDEX=str(Path(args.index).resolve()))
+    corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
+    if args.corpus and not args.read_only:
+        corpus.mkdir(parents=True, exist_ok=True)  # named on purpose: documents may be added from the browser
+    # Absolute paths: the app does not depend on the directory Streamlit is started from.
+    env = dict(os.environ, SOURCEBOOK_INDEX=str(Path(args.index).resolve()), SOURCEBOOK_CORPUS=str(corpus.resolve()),
+               SOURCEBOOK_READ_ONLY="1" if args.read_only else "")
+    # Streamlit's own upload limit (whole MiB) stops oversized bodies before they are held in memory.
+    max_upload_mb = max(1, -(-Settings().max_upload_bytes // 2**20))
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.address", args.address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal",
+        "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(max_upload_mb),
     ]
-    print(f"Sourcebook on http://{args.address}:{args.port} (index {args.index})", flush=True)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    where = "read-only" if args.read_only else f"corpus {corpus}"
+    print(f"Sourcebook on http://{args.address}:{args.port} (index {args.index}, {where})", flush=True)
+    # Streamlit replaces this process, so a SIGTERM (kill, systemd, a test) reaches the server
+    # itself: a child behind a waiting parent kept the port after the parent was stopped.
+    os.execve(sys.executable, command, env)
 
 
 # --- parser -----------------------------------------------------------------------
@@ -274,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "start the web app")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="localhost", help="listen address (default: %(default)s; no authentication)")
+    p.add_argument("--corpus", default=None,
+                   help=f"folder that documents added in the browser go to (default: {default_corpus_dir()})")
+    p.add_argument("--read-only", action="store_true", help="do not offer adding documents from the browser")
     return parser
 
 

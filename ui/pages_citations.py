@@ -16,7 +16,7 @@ from index.bibtex import to_bibtex
 from index.claims import ClaimCheck
 from index.engine import Engine
 from index.models import Passage
-from ui.pages_common import cached_audit, cached_claim, get_engine, param, url_form
+from ui.pages_common import cached_audit, cached_claim, get_engine, param, share_link, url_form
 from ui.render import (
     MUTED_STYLE,
     citation_html,
@@ -116,6 +116,7 @@ def show_audit(engine: Engine, audit: Audit) -> None:
             st.subheader(escape_md(document))
         with st.expander(reference_label(ra, audit), expanded=ra.reference.id == wanted):
             st.html(reference_detail_html(ra, audit, engine.store.passage))
+            share_link(reference_href(ra.reference.id), "Link to this reference")
     if audit.unresolved_markers:
         st.subheader("Markers with no reference entry")
         st.html(unresolved_html(audit.unresolved_markers, engine.store.passage))

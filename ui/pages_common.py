@@ -6,6 +6,7 @@ ui/pages_citations.py), so the engine cache is one cache whichever page loads fi
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -14,8 +15,12 @@ from index import bundle
 from index.audit import Audit, audit
 from index.claims import ClaimCheck, check_claim
 from index.engine import Engine, open_engine
-from index.settings import default_index_dir
-from ui.render import escape_md
+from index.settings import default_corpus_dir, default_index_dir
+from ingest.upload import foreign_documents
+from ui.render import escape_md, share_url
+
+# Set by `sourcebook serve --read-only`: the app then never writes to the corpus folder.
+READ_ONLY_ENV = "SOURCEBOOK_READ_ONLY"
 
 
 def _still_current(engine: Engine) -> bool:
@@ -37,6 +42,36 @@ def load_engine(index_dir: str) -> Engine:
 
 def index_dir() -> Path:
     return default_index_dir()
+
+
+def corpus_dir() -> Path:
+    """The corpus folder uploads are stored in and ingested from: $SOURCEBOOK_CORPUS or ./corpus."""
+    return default_corpus_dir()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def indexed_files(_engine: Engine, generation: str) -> list[tuple[str, str]]:
+    """(document id, sha256 of its file) for every indexed document, read once per generation."""
+    return [(d.id, d.sha256) for d in _engine.store.documents()]
+
+
+def upload_blocked(engine: Engine | None) -> str | None:
+    """Why documents cannot be added from the browser (Markdown, escaped), or None when they can."""
+    if os.environ.get(READ_ONLY_ENV, "").strip() not in ("", "0"):
+        return "This server is read-only (`sourcebook serve --read-only`): documents cannot be added here."
+    folder = corpus_dir()
+    if not folder.is_dir():
+        return (f"Adding documents needs a corpus folder, and there is none at {escape_md(folder.as_posix())}. "
+                "Start the app with `sourcebook serve --corpus DIR` (or set SOURCEBOOK\\_CORPUS).")
+    if engine is not None:
+        # Ingesting the folder replaces the index: documents indexed from elsewhere would be dropped.
+        missing = foreign_documents(folder, [doc_id for doc_id, _ in indexed_files(engine, str(engine.generation))])
+        if missing:
+            return (f"This index holds {len(missing)} document(s) that are not in the corpus folder "
+                    f"{escape_md(folder.as_posix())} (for example {escape_md(missing[0])}); adding documents "
+                    "here would rebuild the index without them. Start the app with `--corpus` set to the folder "
+                    "the index was built from, or rebuild it with `sourcebook ingest`.")
+    return None
 
 
 def get_engine() -> Engine | None:
@@ -98,3 +133,11 @@ def url_form(param_name: str, label: str, button: str, placeholder: str, key: st
         else:
             st.query_params.pop(param_name, None)
     return asked.strip()
+
+
+def share_link(href: str, label: str) -> None:
+    """A deep link to copy: `href` (one of ui.render's relative links) made absolute when the
+    browser's URL is known, shown with st.code, whose built-in button copies it (Streamlit has
+    no clipboard API of its own, and a code block needs no JavaScript of ours)."""
+    st.caption(label)
+    st.code(share_url(st.context.url, href), language=None, wrap_lines=True)

@@ -7,21 +7,36 @@ one passage. The reader shows every passage in reading order: body passages with
 their glossary terms and reference markers linked, noise passages greyed out with
 the reason they are kept out of answers. Every text shown goes through ui.render's
 escaping; the only markup is ours.
+
+"Add documents" uploads files into the corpus folder and ingests it (ingest/upload.py
+checks and stores them; this page only shows the uploader, the progress and the result).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from index.engine import Engine
 from index.glossary import Glossary
 from index.models import Passage
-from ui.pages_common import get_engine, param
+from index.settings import Settings
+from ingest.upload import ACCEPTED_TYPES, Upload, UploadResult, add_uploads, megabytes
+from ui.pages_common import (
+    corpus_dir,
+    get_engine,
+    index_dir,
+    indexed_files,
+    param,
+    share_link,
+    upload_blocked,
+)
 from ui.render import (
     MARK_STYLE,
     MUTED_STYLE,
@@ -126,6 +141,9 @@ def passage_html(passage: Passage, document: str, terms: Glossary | None, known:
         head.append(esc(passage.section))
     if passage.page is not None:
         head.append(f"page {esc(passage.page)}")
+    # A permalink: opening it marks this passage and offers its link to copy.
+    head.append(f'<a class="sb-passage-link" href="{esc(document_href(document, passage.id))}" '
+                'title="Link to this passage">link</a>')
     others = list(dict.fromkeys(pr.document for pr in passage.provenances if pr.document != document))
     if others:
         links = ", ".join(f'<a href="{esc(document_href(o, passage.id))}">{esc(o)}</a>' for o in others)
@@ -171,6 +189,7 @@ def choose_document(rows: list[DocumentRow], wanted: str) -> DocumentRow | None:
 def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
     st.subheader(escape_md(row.title))
     st.caption(escape_md(" · ".join(x for x in (row.path, row.source, row.licence) if x)))
+    share_link(document_href(row.id), "Link to this document")
     passages = reading_order(engine, str(engine.generation), row.id)
     if wanted and wanted not in {p.id for p in passages}:
         st.warning(f"No passage {escape_md(wanted)} in this document.")
@@ -178,24 +197,92 @@ def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
     known = {r.id for r in engine.references}
     for p in passages:
         st.html(passage_html(p, row.id, engine.terms, known, wanted=p.id == wanted))
+        if p.id == wanted:
+            share_link(document_href(row.id, p.id), "Link to this passage")
     if wanted and (script := scroll_script(wanted)):
         st.html(script, unsafe_allow_javascript=True)
+
+
+# --- adding documents ---------------------------------------------------------------
+
+UPLOAD_RESULT = "upload_result"  # session_state: the last upload's result, shown once after the rerun
+UPLOADER_ROUND = "uploader_round"  # session_state: part of the uploader's key; a new key empties it
+
+
+def ingest_uploads(files: Sequence[UploadedFile], engine: Engine | None) -> UploadResult:
+    """Store and ingest the uploaded files, with a progress bar; what the "Ingest" button does."""
+    known = {sha: doc_id for doc_id, sha in indexed_files(engine, str(engine.generation))} if engine else {}
+    bar = st.progress(0.0, text="Checking the files…")
+
+    def on_progress(text: str, fraction: float) -> None:
+        bar.progress(min(1.0, max(0.0, fraction)), text=escape_md(text[:1].upper() + text[1:]))
+
+    uploads = [Upload(f.name, f.getvalue()) for f in files]
+    return add_uploads(corpus_dir(), index_dir(), uploads, Settings(), known, on_progress)
+
+
+def show_upload_result(result: UploadResult) -> None:
+    """What the last "Ingest" did: documents added, files already there, one line per failed file."""
+    if result.failure:
+        st.error(escape_md(f"The index was not updated: {result.failure}. Accepted files were kept in the "
+                           "corpus folder; press Ingest again to index them."))
+    if result.added and result.report is not None:
+        names = ", ".join(s.name for s in result.added)
+        st.success(escape_md(f"Added {len(result.added)} document(s): {names}. The index now holds "
+                             f"{result.report.documents} documents and {result.report.passages} passages."))
+    already = [s for s in result.stored if s.indexed]
+    if already:
+        st.info(escape_md("Already in the corpus: " + ", ".join(f"{s.name} (as {s.doc_id})" for s in already)))
+    if result.problems:
+        lines = "\n".join(f"- {escape_md(str(p))}" for p in result.problems)
+        st.error(f"{len(result.problems)} file(s) could not be added:\n\n{lines}")
+
+
+def upload_section(engine: Engine | None) -> None:
+    """The uploader ("Add documents") and its "Ingest" button, or why adding is not possible."""
+    blocked = upload_blocked(engine)
+    if blocked:
+        st.info(blocked)
+        return
+    if (last := st.session_state.pop(UPLOAD_RESULT, None)) is not None:
+        show_upload_result(last)
+    cap = Settings().max_upload_bytes
+    files = st.file_uploader(
+        "Add documents", type=ACCEPTED_TYPES, accept_multiple_files=True,
+        key=f"uploads_{st.session_state.get(UPLOADER_ROUND, 0)}",
+        # The browser refuses bigger files at once; add_uploads checks again, exactly.
+        max_upload_size=max(1, math.ceil(cap / 2**20)),
+        help="Checked by content, not by name: a PDF must be a real PDF with a text layer, other files UTF-8 text.",
+    )
+    st.caption(escape_md(
+        f"Plain text or Markdown (UTF-8), PDF with a text layer, or BibTeX; up to {megabytes(cap)} a file. "
+        f"Files are saved in {corpus_dir().as_posix()}/uploads/ under a generated name (the uploaded name "
+        "becomes the title) and indexed with the rest of the corpus."))
+    if st.button("Ingest", type="primary", disabled=not files, key="ingest_uploads"):
+        st.session_state[UPLOAD_RESULT] = ingest_uploads(files or [], engine)
+        st.session_state[UPLOADER_ROUND] = st.session_state.get(UPLOADER_ROUND, 0) + 1
+        # Rerun the whole app: the sidebar and every page then load the rebuilt index.
+        st.rerun()
+
+
+# --- the page ----------------------------------------------------------------------------
 
 
 def documents_page() -> None:
     st.title("Documents")
     engine = get_engine()
-    if engine is None:
-        return
-    rows = document_rows(engine, str(engine.generation))
-    if not rows:
-        st.info("The index holds no documents.")
+    rows = document_rows(engine, str(engine.generation)) if engine is not None else []
+    if engine is None or not rows:
+        if engine is not None:
+            st.info("The index holds no documents.")
+        upload_section(engine)
         return
     doc, wanted = param("doc"), param("passage")
     if wanted and not doc and (found := engine.store.passage(wanted)) is not None:
         doc = found.document
         st.query_params["doc"] = doc  # the passage's own document, as if the link had named it
     st.html(documents_table_html(rows))
+    upload_section(engine)
     if doc and doc not in {r.id for r in rows}:
         st.warning(f"No document {escape_md(doc)} in this index.")
     row = choose_document(rows, doc)

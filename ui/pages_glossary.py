@@ -16,7 +16,7 @@ import streamlit as st
 from index.engine import Engine
 from index.glossary import Glossary, fold
 from index.models import GlossaryEntry, Passage
-from ui.pages_common import get_engine, param
+from ui.pages_common import get_engine, param, share_link
 from ui.pages_export import md_inline
 from ui.render import (
     MARK_STYLE,
@@ -170,6 +170,7 @@ def glossary_page() -> None:
         else:
             with st.container(border=True):
                 st.html(entry_html(entry, terms, passage_of))
+                share_link(term_href(entry.term), "Link to this entry")
     show_index(engine, passage_of)
 
 
@@ -185,6 +186,7 @@ def show_index(engine: Engine, passage_of: PassageOf) -> None:
         label = f"{escape_md(entry.term)} · {entry.mention_count} mention{'s' * (entry.mention_count != 1)}"
         with st.expander(label):
             st.html(entry_html(entry, engine.terms, passage_of))
+            share_link(term_href(entry.term), "Link to this entry")
 
 
 # Streamlit runs a file page as "__main__"; an import (tests, other pages) renders nothing.

@@ -148,6 +148,25 @@ def document_href(document: str, passage: str | None = None) -> str:
     return href + (f"&passage={url_quote(passage, safe='')}" if passage else "")
 
 
+def ask_href(question: str) -> str:
+    """The relative link to a question on the Ask page (the app's root): "?q=What%20is%20X%3F"."""
+    return f"?q={url_quote(question, safe='')}"
+
+
+def share_url(page_url: str | None, href: str) -> str:
+    """The absolute URL of one of our relative links, given the URL of the page showing it
+    (st.context.url: scheme, host, any base path, then the page's own path); the link as it
+    is when the page URL is unknown."""
+    if not page_url or not page_url.startswith(("http://", "https://")):
+        return href
+    base = page_url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    for page in (GLOSSARY_PAGE, CITATIONS_PAGE, DOCUMENTS_PAGE):
+        if base.endswith("/" + page):
+            base = base[: -len(page) - 1]
+            break
+    return f"{base}/{href}"
+
+
 def term_link_open(entry: GlossaryEntry) -> str:
     """The opening <a> of a term link: its definition shows on hover (title attribute)."""
     hover = entry.definition if len(entry.definition) <= 300 else entry.definition[:299] + "…"

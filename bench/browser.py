@@ -1,0 +1,97 @@
+"""The web app's speed as a reader sees it: headless Chromium against the real `sourcebook serve`.
+
+usage: python bench/browser.py [--index DIR] [--questions FILE] [--repeat N]
+
+Prints (a) cold: from launching `sourcebook serve` to the first answer visible in the browser
+(server start, model and index load, first answer, page render), and (b) warm: per question,
+from pressing Ask to the answer (or the abstention) visible, median and p95 over the questions.
+Each warm question is asked from a freshly loaded Ask page (a new Streamlit session, as a new
+reader), so the answer that appears is that question's. The first round asks each question
+for the first time; later rounds are answered from the app's answer cache (memoised per
+index generation) and are printed apart. Without --index an index of corpus/ is built in a
+temporary folder first (not timed). Nothing is asserted: these are figures to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser_support import (  # noqa: E402
+    FIRST_ANSWER_MS,
+    VIEWPORT,
+    Server,
+    answer_or_abstention,
+    ask,
+    build_index,
+    launch_chromium,
+    wait_for_ask_page,
+)
+
+# Not a development question, so that every dev question's first ask is computed, not cached.
+COLD_QUESTION = "What is the spiral model?"
+
+
+def summary(ms: list[float]) -> str:
+    """ "median X ms, p95 Y ms (n answers)" with the nearest-rank p95, as bench/latency.py."""
+    ms = sorted(ms)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return f"median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms ({len(ms)} answers)"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--index", type=Path, help="an existing index (default: corpus/ indexed in a temporary folder)")
+    ap.add_argument("--questions", type=Path, default=ROOT / "tests" / "data" / "eval" / "qa-dev.jsonl")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds over the questions (default: %(default)s)")
+    args = ap.parse_args()
+    questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        index = args.index or build_index(ROOT / "corpus", Path(tmp) / "index")
+        with sync_playwright() as pw:
+            t = time.perf_counter()
+            browser = launch_chromium(pw)
+            print(f"browser: Chromium {browser.version}, launched in {time.perf_counter() - t:.1f} s")
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            server = Server(index, Path(tmp) / "serve.log")
+            try:
+                server.start()
+                healthy = time.perf_counter() - server.started_at
+                page.goto(server.page_url(q=COLD_QUESTION))
+                answer_or_abstention(page).first.wait_for(timeout=2 * FIRST_ANSWER_MS)
+                cold = time.perf_counter() - server.started_at
+                print(f"cold: launch of `sourcebook serve` to the server answering {healthy:.1f} s, "
+                      f"to the first answer visible {cold:.1f} s")
+                rounds: list[list[float]] = []
+                for _ in range(max(1, args.repeat)):
+                    ms = []
+                    for question in questions:
+                        page.goto(server.url)
+                        wait_for_ask_page(page)
+                        t = time.perf_counter()
+                        ask(page, question)
+                        answer_or_abstention(page).first.wait_for(timeout=FIRST_ANSWER_MS)
+                        ms.append((time.perf_counter() - t) * 1000)
+                    rounds.append(ms)
+                print(f"warm, first ask of each question: {summary(rounds[0])}")
+                if len(rounds) > 1:
+                    print(f"warm, asked again ({len(rounds) - 1} rounds, answer cache): "
+                          f"{summary([m for r in rounds[1:] for m in r])}")
+            finally:
+                server.stop()
+                browser.close()
+
+
+if __name__ == "__main__":
+    main()
