@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from index.models import Passage, Sentence
 from tests.test_app import tags_of
 from tests.test_app_pages import downloads, open_page, served  # noqa: F401  (a fixture and its helpers)
-from ui.pages_documents import passage_html, scroll_script
+from ui.pages_documents import passage_html, passage_scroll_script
 from ui.pages_glossary import glossary_csv
 
 pytestmark = pytest.mark.usefixtures("no_leaked_index_env")
@@ -119,7 +119,7 @@ def test_passage_html_escapes_and_scroll_script_checks_ids() -> None:
     out = passage_html(p, "other.txt", None, {'d<b>.txt#1"><i>'}, wanted=True)
     assert {t for t, _ in tags_of(out)} <= {"div", "b", "a", "mark"}
     assert "<img src=x onerror=alert(1)> claim." in text_of(out) and "<b>boilerplate</b>" in text_of(out)
-    assert scroll_script('p1"><script>') == "" and "passage-pab12" in scroll_script("pab12")
+    assert passage_scroll_script('p1"><script>') == "" and "passage-pab12" in passage_scroll_script("pab12")
 
 
 # --- Ask: examples, history, document links ----------------------------------------------------------

@@ -272,6 +272,17 @@ def test_reference_deep_link_opens_the_reference(corpus_site: Server, page: Page
     expect(detail.locator(".sb-citing li").first).to_be_visible()  # the sentences that cite it
 
 
+def test_reference_deep_link_scrolls_to_a_far_reference(corpus_site: Server, page: Page, engine: Any) -> None:
+    # A short window, so that the last entry of the list starts well below the fold.
+    page.set_viewport_size({"width": 900, "height": 420})
+    ref = engine.references[-1]
+    page.goto(corpus_site.page_url("citations", ref=ref.id))
+    detail = page.locator(".sb-reference").filter(visible=True)
+    expect(detail).to_have_count(1)
+    expect(detail.locator("div").first).to_have_text(ref.id)
+    expect(detail).to_be_in_viewport()
+
+
 def test_document_passage_deep_link(corpus_site: Server, page: Page, engine: Any) -> None:
     cited = engine.ask(DILEMMA_QUESTION).citations[-1].passage
     page.goto(corpus_site.page_url("documents", doc=cited.document, passage=cited.id))

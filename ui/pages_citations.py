@@ -20,6 +20,7 @@ from ui.pages_common import cached_audit, cached_claim, get_engine, param, share
 from ui.render import (
     MUTED_STYLE,
     citation_html,
+    dom_id,
     esc,
     escape_md,
     location,
@@ -27,6 +28,7 @@ from ui.render import (
     reference_href,
     reference_links,
     reference_text,
+    scroll_script,
 )
 
 PassageOf = Callable[[str], Passage | None]
@@ -58,7 +60,7 @@ def reference_label(ra: ReferenceAudit, audit: Audit) -> str:
 def reference_detail_html(ra: ReferenceAudit, audit: Audit, passage_of: PassageOf) -> str:
     """A reference in full: raw text, links, problems, duplicates and the sentences citing it."""
     ref = ra.reference
-    parts = [f'<div class="sb-reference"><div style="{MUTED_STYLE}">{esc(ref.id)}</div>',
+    parts = [f'<div class="sb-reference" id="{dom_id("ref", ref.id)}"><div style="{MUTED_STYLE}">{esc(ref.id)}</div>',
              f"<div>{esc(ref.raw)}</div>"]
     links = " · ".join(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
                        for label, url in reference_links(ref))
@@ -117,6 +119,8 @@ def show_audit(engine: Engine, audit: Audit) -> None:
         with st.expander(reference_label(ra, audit), expanded=ra.reference.id == wanted):
             st.html(reference_detail_html(ra, audit, engine.store.passage))
             share_link(reference_href(ra.reference.id), "Link to this reference")
+    if wanted and (script := scroll_script(dom_id("ref", wanted))):
+        st.html(script, unsafe_allow_javascript=True)  # a long list: the linked entry may be far down
     if audit.unresolved_markers:
         st.subheader("Markers with no reference entry")
         st.html(unresolved_html(audit.unresolved_markers, engine.store.passage))

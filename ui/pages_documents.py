@@ -14,7 +14,6 @@ checks and stores them; this page only shows the uploader, the progress and the 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Collection, Sequence
@@ -47,6 +46,7 @@ from ui.render import (
     escape_md,
     layered_html,
     reference_href,
+    scroll_script,
     term_layer,
 )
 
@@ -161,13 +161,9 @@ def passage_html(passage: Passage, document: str, terms: Glossary | None, known:
             f'style="{style}">{meta}<div style="{PASSAGE_STYLE}">{body}</div></div>')
 
 
-def scroll_script(passage_id: str) -> str:
-    """A script scrolling the reader to a passage (the id is checked, then JSON-encoded)."""
-    if not _SAFE_ID.match(passage_id):
-        return ""
-    target = json.dumps(f"passage-{passage_id}")
-    return (f"<script>setTimeout(function(){{var e=document.getElementById({target});"
-            "if(e){e.scrollIntoView({behavior:'smooth',block:'center'});}},300);</script>")
+def passage_scroll_script(passage_id: str) -> str:
+    """A script scrolling the reader to a passage (the id is checked first)."""
+    return scroll_script(f"passage-{passage_id}") if _SAFE_ID.match(passage_id) else ""
 
 
 def choose_document(rows: list[DocumentRow], wanted: str) -> DocumentRow | None:
@@ -199,7 +195,7 @@ def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
         st.html(passage_html(p, row.id, engine.terms, known, wanted=p.id == wanted))
         if p.id == wanted:
             share_link(document_href(row.id, p.id), "Link to this passage")
-    if wanted and (script := scroll_script(wanted)):
+    if wanted and (script := passage_scroll_script(wanted)):
         st.html(script, unsafe_allow_javascript=True)
 
 

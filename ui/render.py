@@ -18,7 +18,9 @@ everything a user types is untrusted. Two ways out are offered:
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote as url_quote
@@ -277,3 +279,22 @@ def citation_html(
         items = "".join(reference_html(r) for r in refs)
         tail = f'<div style="{MUTED_STYLE}">References</div><ul style="margin-top:.2em">{items}</ul>'
     return f'<div class="sb-citation">{head}{highlight(passage.text, quotes, terms)}{tail}</div>'
+
+
+# --- scrolling to a deep link's target ------------------------------------------------
+
+_SAFE_DOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+
+
+def dom_id(kind: str, key: str) -> str:
+    """An HTML id for any key (reference ids hold '#' and '.'): the kind and a short hash."""
+    return f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+
+
+def scroll_script(element_id: str) -> str:
+    """A script scrolling the page to an element; ids outside [A-Za-z0-9_-] never reach it."""
+    if not _SAFE_DOM_ID.match(element_id):
+        return ""
+    target = json.dumps(element_id)
+    return (f"<script>setTimeout(function(){{var e=document.getElementById({target});"
+            "if(e){e.scrollIntoView({behavior:'smooth',block:'center'});}},300);</script>")
