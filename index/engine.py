@@ -297,7 +297,7 @@ class Engine:
         if not strict:
             return self.terms.lookup(asked)
         found = [entry for s, e, entry in self.terms.find_in_text(asked) if e - s >= 0.8 * len(asked.strip())]
-        return found[0] if found else None
+        return found[0] if found else self.terms.exact(asked.strip())
 
     def _definition_first(self, question: str, candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
         """For "What is X?" / "Who is X?", lead with X's glossary definition when it is among the

@@ -83,6 +83,14 @@ def compact_key(text: str) -> str:
     return term_key(text).replace(" ", "")
 
 
+def bare_name(text: str) -> str:
+    """A name's key without its initials ("John H. Herz" -> "john herz"), or "" when it has none
+    or fewer than two words would be left."""
+    words = term_key(text).split()
+    kept = [w for w in words if len(w) > 1]
+    return " ".join(kept) if len(kept) < len(words) and len(kept) >= 2 else ""
+
+
 def fold(text: str) -> str:
     """Case, dash and whitespace folding only (no stemming): the first look-up tier."""
     text = text.casefold().replace("’", "'")
@@ -167,6 +175,7 @@ class Glossary:
         self._folded: dict[str, int] = {}
         self._keys: dict[str, int] = {}
         self._compact: dict[str, int] = {}
+        self._bare: dict[str, int] = {}  # names without their initials: "John Herz" finds "John H. Herz"
         self._names: list[str] = []  # keys of every term and alias, for fuzzy matching
         self._name_entry: list[int] = []
         # Terms first, then aliases: an alias never shadows another entry's own term.
@@ -176,6 +185,8 @@ class Glossary:
                     self._folded.setdefault(fold(name), i)
                     self._keys.setdefault(term_key(name), i)
                     self._compact.setdefault(compact_key(name), i)
+                    if bare := bare_name(name):
+                        self._bare.setdefault(bare, i)
                     self._names.append(term_key(name))
                     self._name_entry.append(i)
         self._matcher = TermMatcher(
@@ -189,15 +200,24 @@ class Glossary:
         """The entry a term or alias names, tolerant of case, dashes, plurals and small misspellings."""
         if not term or not term.strip():
             return None
+        found = self.exact(term)
+        if found is not None:
+            return found
+        i = self._fuzzy(term_key(term))
+        return self.entries[i] if i is not None else None
+
+    def exact(self, term: str) -> GlossaryEntry | None:
+        """The entry a term or alias names as written, up to case, dashes, plurals, spacing and
+        a person's initials; no guessing at misspellings."""
         for table, key in (
             (self._folded, fold(term)),
             (self._keys, term_key(term)),
             (self._compact, compact_key(term)),
+            (self._bare, term_key(term)),
         ):
             if key and key in table:
                 return self.entries[table[key]]
-        i = self._fuzzy(term_key(term))
-        return self.entries[i] if i is not None else None
+        return None
 
     def _fuzzy(self, key: str) -> int | None:
         """A misspelt name: every word within a small edit distance of the matching name's word.

@@ -70,6 +70,13 @@ def test_a_glossary_alias_is_answered_with_its_definition(engine: Any) -> None:
     assert "spiral model" in answer.citations[0].quote
 
 
+def test_who_is_a_person_named_without_initials(engine: Any) -> None:
+    # "John Herz" is "John H. Herz" in the corpus; the bio of another John must not answer.
+    answer = engine.ask("Who is John Herz?")
+    assert not answer.abstained
+    assert "John H. Herz" in answer.text.split("[")[0]
+
+
 @pytest.mark.parametrize("question", ["What is ratcheting in secure communication?", "What is federated learning?"])
 def test_noise_topics_and_near_misses_abstain(engine: Any, question: str) -> None:
     # Only publication snippets (noise) mention these; "security" passages match by meaning alone.

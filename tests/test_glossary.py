@@ -132,6 +132,7 @@ def test_no_terms_from_boilerplate_attributions_or_snippets(name: str, entries: 
         ("secuirty dilema", "security dilemma"),
         ("balance of powr", "balance of power"),
         ("  balance   of power ", "balance of power"),
+        ("John Herz", "John H. Herz"),  # a person's initial may be left out
     ],
 )
 def test_lookup_forgives_case_dashes_plurals_and_typos(query: str, term: str, terms: Glossary) -> None:
@@ -143,6 +144,7 @@ def test_lookup_does_not_guess_a_different_word(terms: Glossary) -> None:
     assert terms.lookup("nuclear deterrence") is None
     assert terms.lookup("") is None
     assert terms.lookup("xyz") is None
+    assert terms.exact("John") is None  # dropping initials never leaves a single word
     close = terms.closest("security dilemmma")
     assert close and close[0] == "security dilemma"
     assert len(terms.closest("realism", n=3)) == 3
