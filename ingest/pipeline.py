@@ -59,6 +59,7 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0  # time inside model.encode: the rest is Sourcebook's own overhead
     errors: list[FileError] = field(default_factory=list)
+    warnings: list[FileError] = field(default_factory=list)  # ingested, but not whole
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -71,6 +72,8 @@ class IngestReport:
             )
         if self.errors:
             head += f"; {len(self.errors)} file(s) failed"
+        if self.warnings:
+            head += f"; {len(self.warnings)} file(s) read in part"
         return head
 
 
@@ -291,6 +294,9 @@ def _build(
             continue
         try:
             raw = read_any(path, settings.max_file_bytes)
+            if raw.skipped_pages:
+                pages = ", ".join(map(str, raw.skipped_pages))
+                report.warnings.append(FileError(str(path), f"page(s) {pages} failed inside pypdf and were left out"))
             if suffix in BIB_SUFFIXES:
                 refs = parse_bibtex(doc_id, raw.text)
                 if not refs:

@@ -28,6 +28,7 @@ class RawText:
     page_starts: tuple[int, ...]
     sha256: str
     pdf_title: str | None = None
+    skipped_pages: tuple[int, ...] = ()  # 1-based PDF pages that failed inside pypdf and were left out
 
 
 def _mb(n: int) -> str:
@@ -118,14 +119,14 @@ def read_pdf(path: Path, max_bytes: int) -> RawText:
         raise InputError(f"corrupt PDF ({type(exc).__name__}: {exc})".replace("\n", " ")[:200]) from exc
     parts: list[str] = []
     starts: list[int] = []
-    failed = 0
+    failed: list[int] = []
     pos = 0
-    for page in pages:
+    for number, page in enumerate(pages, 1):
         try:
             raw = page.extract_text() or ""
         except Exception:
             raw = ""
-            failed += 1
+            failed.append(number)
         text = normalise(raw) if raw.strip() else ""
         starts.append(pos)
         parts.append(text + "\n")
@@ -133,7 +134,7 @@ def read_pdf(path: Path, max_bytes: int) -> RawText:
     joined = "".join(parts)
     if not joined.strip():
         if failed:
-            raise InputError(f"no page could be read ({failed} of {len(pages)} failed inside pypdf)")
+            raise InputError(f"no page could be read ({len(failed)} of {len(pages)} failed inside pypdf)")
         raise InputError("no text layer (a scanned PDF needs OCR first)")
     title = None
     try:
@@ -141,7 +142,7 @@ def read_pdf(path: Path, max_bytes: int) -> RawText:
         title = str(meta.title).strip() if meta and meta.title else None
     except Exception:
         title = None
-    return RawText(joined, tuple(starts), hashlib.sha256(data).hexdigest(), title or None)
+    return RawText(joined, tuple(starts), hashlib.sha256(data).hexdigest(), title or None, tuple(failed))
 
 
 def read_any(path: Path, max_bytes: int) -> RawText:

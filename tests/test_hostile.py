@@ -29,8 +29,8 @@ from .conftest import CORPUS
 CAP = 1_000_000  # a small cap, so the oversized file is only 2 MB
 
 
-def _pdf(text: str | None, *, rect: bool = False) -> bytes:
-    """A one-page reportlab PDF with `text` (or only a drawn rectangle)."""
+def _pdf(text: str | None, *more_pages: str, rect: bool = False) -> bytes:
+    """A reportlab PDF: a page with `text` (or only a drawn rectangle), then one page per `more_pages`."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -38,12 +38,12 @@ def _pdf(text: str | None, *, rect: bool = False) -> bytes:
     c = canvas.Canvas(buf, pagesize=A4, pageCompression=0)
     if rect:
         c.rect(100, 100, 200, 150, fill=1)
-    if text:
+    for page in (text, *more_pages):
         y = 780
-        for line in text.split(". "):
+        for line in (page or "").split(". ") if page else ():
             c.drawString(72, y, line.strip().rstrip(".") + ".")
             y -= 16
-    c.showPage()
+        c.showPage()
     c.save()
     return buf.getvalue()
 
@@ -92,6 +92,8 @@ FACTS = {
                         "How far does the Korvath glacier retreat each summer?"),
     "long-line.txt": ("The copper bell of Ostrava tower was cast by Milena Dvorak in 1843.",
                       "Who cast the copper bell of Ostrava tower?"),
+    "half-explodes.pdf": ("The Tarnow ferry crosses the lake at dawn",
+                          "When does the Tarnow ferry cross the lake?"),
     "folder.txt/inside.md": ("Quillon beetles hibernate inside hollow birch stumps during winter.",
                              "Where do Quillon beetles hibernate?"),
 }
@@ -115,6 +117,7 @@ def _files() -> dict[str, tuple[Maker, str | None]]:
         "open-locked.pdf": (lambda p: p.write_bytes(_encrypted(FACTS["open-locked.pdf"][0], "")), None),
         "textless.pdf": (lambda p: p.write_bytes(_pdf(None, rect=True)), "no text layer"),
         "explodes.pdf": (lambda p: p.write_bytes(_pdf(EXPLODE)), "failed inside pypdf"),
+        "half-explodes.pdf": (lambda p: p.write_bytes(_pdf(FACTS["half-explodes.pdf"][0], EXPLODE)), None),
         "notes ü $(rm -rf) ;&.txt": (lambda p: p.write_text(FACTS["notes ü $(rm -rf) ;&.txt"][0]), None),
     }
 
@@ -171,12 +174,19 @@ EXPECTED_BAD = {name: reason for name, (_, reason) in _files().items() if reason
 }
 
 
+def test_a_pdf_read_in_part_is_ingested_with_a_warning_naming_its_pages(hostile: dict[str, Any]) -> None:
+    warnings = [ln for ln in hostile["err"].splitlines() if ln.startswith("warning: ")]
+    assert len(warnings) == 1 and "half-explodes.pdf" in warnings[0], warnings
+    assert "page(s) 2 failed inside pypdf" in warnings[0]
+    assert "1 file(s) read in part" in hostile["out"]
+
+
 def test_exit_status_summary_and_no_traceback(hostile: dict[str, Any]) -> None:
     assert hostile["status"] == 1, hostile["err"]
     assert "Traceback" not in hostile["err"] and "Traceback" not in hostile["out"]
     assert f"{len(EXPECTED_BAD)} file(s) failed" in hostile["out"], hostile["out"]
     # 2 corpus files + utf16, long line, bad xref (recovered), open-locked, hostile name, folder.txt/inside.md
-    assert "indexed 8 documents" in hostile["out"], hostile["out"]
+    assert "indexed 9 documents" in hostile["out"], hostile["out"]
 
 
 def test_each_bad_file_is_exactly_one_line_with_its_reason(hostile: dict[str, Any]) -> None:

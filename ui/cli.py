@@ -71,6 +71,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                         on_error=report_error, force=args.force)
     except InputError as exc:
         raise CliError(str(exc)) from exc
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(report.summary())
     return EXIT_FAILED_FILES if report.errors else EXIT_OK
 
