@@ -74,53 +74,63 @@ def in_context(passage_sentences: list[str], i: int, section: str) -> str:
     return f"{section}: {text}" if section else text
 
 
-def _sentence_items(hits: Sequence[SearchHit]) -> list[tuple[SearchHit, int, str, str]]:
-    """(hit, sentence index, sentence, sentence in context) for every sentence of the hits."""
-    items = []
-    for h in hits:
-        texts = h.passage.sentence_texts()
-        for i, t in enumerate(texts):
-            if len(t) > 1:
-                items.append((h, i, t, in_context(texts, i, h.passage.section)))
-    return items
+SentenceVectors = Callable[[SearchHit], np.ndarray]  # a hit's sentence vectors, one row per sentence
 
 
-def rerank(
-    hits: Sequence[SearchHit], qvec: np.ndarray, encode: Callable[[list[str]], np.ndarray], weight: float
-) -> list[SearchHit]:
+def rerank(hits: Sequence[SearchHit], qvec: np.ndarray, vectors_of: SentenceVectors, weight: float) -> list[SearchHit]:
     """Re-order passages by their score plus `weight` times their best sentence's cosine.
 
     A passage whose one sentence answers the question outranks one loosely about the whole
-    topic (pydocs dev, top 10: MRR@10 0.552 -> 0.579 at weight 0.5). Sentences are embedded
-    bare: led by their section heading, as answers score them, they gave 0.549."""
-    items = _sentence_items(hits)
-    if not items or not weight:
+    topic (pydocs dev, top 10: MRR@10 0.552 -> 0.579 at weight 0.5 with sentences embedded
+    alone at query time; see README for the in-context vectors used now)."""
+    if not weight:
         return list(hits)
-    cos = encode([t for _, _, t, _ in items]) @ qvec
-    best: dict[int, float] = {}
-    for (h, *_), c in zip(items, cos.tolist(), strict=True):
-        best[id(h)] = max(best.get(id(h), -1.0), c)
-    scored = [SearchHit(h.passage, h.score + weight * best.get(id(h), 0.0)) for h in hits]
+    scored = []
+    for h in hits:
+        vectors = vectors_of(h)
+        best = float((vectors @ qvec).max()) if len(vectors) else 0.0
+        scored.append(SearchHit(h.passage, h.score + weight * best, h.row))
     return sorted(scored, key=lambda h: -h.score)
 
 
-def score_sentences(
-    question: str, qvec: np.ndarray, hits: Sequence[SearchHit], encode: Callable[[list[str]], np.ndarray]
-) -> list[Candidate]:
-    """Every sentence of the hits, scored: 0.6 cosine (in context) + 0.3 passage score
-    + 0.1 question-word overlap + 0.05 when it holds the kind of thing asked for."""
-    items = _sentence_items(hits)
-    if not items:
-        return []
-    vectors = encode([ctx for *_, ctx in items])
+def score_sentences(question: str, qvec: np.ndarray, hits: Sequence[SearchHit], vectors_of: SentenceVectors
+                    ) -> list[Candidate]:
+    """Every sentence of the hits, scored: 0.6 cosine + 0.3 passage score + 0.1 question-word
+    overlap + 0.05 when it holds the kind of thing asked for; best first."""
     qwords = content_words(question)
     out = []
-    for (h, i, t, _), v in zip(items, vectors, strict=True):
-        overlap = len(qwords & content_words(t)) / len(qwords) if qwords else 0.0
-        score = 0.6 * float(v @ qvec) + 0.3 * h.score + 0.1 * overlap + 0.05 * expected_type_bonus(question, t)
-        out.append(Candidate(h, i, t, score, v))
+    for h in hits:
+        vectors = vectors_of(h)
+        for i, t in enumerate(h.passage.sentence_texts()):
+            if len(t) > 1:
+                out.append(_candidate(question, qwords, qvec, h, i, t, vectors[i]))
     out.sort(key=lambda c: -c.score)
     return out
+
+
+def rescore(question: str, qvec: np.ndarray, candidates: Sequence[Candidate],
+            encode: Callable[[list[str]], np.ndarray]) -> list[Candidate]:
+    """The same candidates scored again on vectors of each sentence read alone (led by its section
+    heading, and by the sentence before when it opens with a pronoun).
+
+    Stored vectors are read inside the whole passage: free at question time and good at finding
+    candidates, but a passage's theme blurs its sentences, so the one that answers is picked
+    on its own vector (the dev set's "How did Butterfield name ...?" needs it)."""
+    if not candidates:
+        return []
+    qwords = content_words(question)
+    texts = [in_context(c.hit.passage.sentence_texts(), c.index, c.hit.passage.section) for c in candidates]
+    out = [_candidate(question, qwords, qvec, c.hit, c.index, c.text, v)
+           for c, v in zip(candidates, encode(texts), strict=True)]
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _candidate(question: str, qwords: set[str], qvec: np.ndarray, hit: SearchHit, index: int, text: str,
+               vector: np.ndarray) -> Candidate:
+    overlap = len(qwords & content_words(text)) / len(qwords) if qwords else 0.0
+    score = 0.6 * float(vector @ qvec) + 0.3 * hit.score + 0.1 * overlap + 0.05 * expected_type_bonus(question, text)
+    return Candidate(hit, index, text, score, vector)
 
 
 def select(candidates: list[Candidate], settings: Settings) -> list[Candidate]:

@@ -8,6 +8,8 @@ Layout of an index folder:
     INDEX/gen-<id>/store.sqlite    documents, passages, references, glossary, FTS5 keyword index
     INDEX/gen-<id>/embeddings.npy  float32 passage vectors (row = passage row), reused on re-ingest
     INDEX/gen-<id>/faiss.index     the FAISS index over the same rows
+    INDEX/gen-<id>/sentences.npy   float16 sentence vectors, passage by passage, in context
+    INDEX/gen-<id>/sentence_rows.npy  int64: passage row r's sentences are rows [r] .. [r+1]-1
 
 A new generation is written beside the live one, flushed to disk, and only then is
 CURRENT switched with os.replace, so a crash at any moment leaves the previous index
@@ -38,8 +40,8 @@ from index import store
 from index.models import Document, GlossaryEntry, Passage, Reference
 from index.settings import Settings
 
-FORMAT_VERSION = 2
-FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "faiss.index")
+FORMAT_VERSION = 3
+FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "faiss.index", "sentences.npy", "sentence_rows.npy")
 
 
 class BundleError(RuntimeError):
@@ -61,6 +63,9 @@ class BundleData:
     passages: list[Passage]  # body passages first (rows 0..n-1 of the vectors), then the rest
     embeddings: np.ndarray
     embed_keys: list[str]
+    # Every body passage's sentence vectors, stacked; sentence_rows[r]:sentence_rows[r+1] are row r's.
+    sentence_vectors: np.ndarray | None = None
+    sentence_rows: np.ndarray | None = None
     references: list[Reference] = field(default_factory=list)
     reference_vectors: np.ndarray | None = None  # row i embeds references[i].raw
     glossary: list[GlossaryEntry] = field(default_factory=list)
@@ -168,6 +173,12 @@ def write(index_dir: Path, data: BundleData) -> Path:
         with open(tmp / "embeddings.npy", "wb") as fh:
             np.save(fh, data.embeddings.astype(np.float32), allow_pickle=False)
         faiss.write_index(build_faiss(data.embeddings, data.settings), str(tmp / "faiss.index"))
+        sentence_vectors, sentence_rows = _sentences_of(data, n_body)
+        # float16: sentence vectors only rank a few dozen sentences; half the memory and disk.
+        with open(tmp / "sentences.npy", "wb") as fh:
+            np.save(fh, sentence_vectors.astype(np.float16), allow_pickle=False)
+        with open(tmp / "sentence_rows.npy", "wb") as fh:
+            np.save(fh, sentence_rows.astype(np.int64), allow_pickle=False)
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": data.model,
@@ -202,6 +213,14 @@ def write(index_dir: Path, data: BundleData) -> Path:
         raise
     _collect(index_dir, keep={gen_name, old.name if old else ""})
     return final
+
+
+def _sentences_of(data: BundleData, n_body: int) -> tuple[np.ndarray, np.ndarray]:
+    if data.sentence_vectors is None or data.sentence_rows is None:
+        return np.zeros((0, data.dimension), dtype=np.float32), np.zeros(n_body + 1, dtype=np.int64)
+    if data.sentence_rows.shape[0] != n_body + 1 or data.sentence_rows[-1] != data.sentence_vectors.shape[0]:
+        raise ValueError("sentence rows do not match the body passages and sentence vectors")
+    return data.sentence_vectors, data.sentence_rows
 
 
 def _collect(index_dir: Path, keep: set[str]) -> None:
@@ -252,3 +271,10 @@ def check_generation(index_dir: Path, model: str | None = None) -> tuple[Path, d
 def load_embeddings(gen: Path, mmap: bool = True) -> np.ndarray:
     """The passage vectors; never unpickles."""
     return np.load(gen / "embeddings.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
+
+
+def load_sentence_vectors(gen: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The in-context sentence vectors (memory-mapped) and each passage row's first sentence row."""
+    vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
+    rows = np.load(gen / "sentence_rows.npy", allow_pickle=False)
+    return vectors, rows

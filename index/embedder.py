@@ -81,6 +81,46 @@ class Embedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_passages(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 64, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and, from the same forward pass, one vector per sentence span.
+
+        A sentence's vector is the mean of its tokens' embeddings inside the whole passage
+        ("late chunking"), so it is read in context ("He is ..." knows who he is) and costs
+        no second pass; answering then needs no model call beyond the question's. The
+        passage vector is the mean of all tokens, exactly as encode() pools it. A sentence
+        the model's token limit cut off gets the passage vector."""
+        n = len(texts)
+        passages = np.zeros((n, self.dimension), dtype=np.float32)
+        if not n:
+            return passages, []
+        with self._lock:
+            tokens = self._model.encode(
+                texts, batch_size=batch_size, output_value="token_embeddings", convert_to_numpy=False,
+                show_progress_bar=progress and sys.stderr.isatty(),
+            )
+            limit = int(self._model.max_seq_length)
+            offsets = self._model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
+                                            max_length=limit)["offset_mapping"]
+        sentences: list[np.ndarray] = []
+        for i, (emb, offs, sent) in enumerate(zip(tokens, offsets, spans, strict=True)):
+            t = emb.float().numpy()
+            if len(offs) != t.shape[0]:
+                raise ModelError(f"{self.name}: tokenizer and model disagree on a passage's length")
+            whole = t.mean(axis=0)
+            passages[i] = whole / (np.linalg.norm(whole) or 1.0)
+            starts = np.array([a for a, _ in offs])
+            ends = np.array([b for _, b in offs])
+            real = ends > starts  # special tokens have empty spans
+            vecs = np.empty((len(sent), self.dimension), dtype=np.float32)
+            for j, (a, b) in enumerate(sent):
+                inside = real & (starts >= a) & (ends <= b)
+                v = t[inside].mean(axis=0) if inside.any() else whole
+                vecs[j] = v / (np.linalg.norm(v) or 1.0)
+            sentences.append(vecs)
+        return passages, sentences
+
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 

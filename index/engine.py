@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from index import bundle
-from index.answer import Candidate, compose, content_words, rerank, score_sentences, select
+from index.answer import Candidate, compose, content_words, in_context, rerank, rescore, score_sentences, select
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference, SearchHit
@@ -73,12 +73,18 @@ class Engine:
         try:
             self.vectors = bundle.load_embeddings(self.generation)
             self.faiss: Any = faiss.read_index(str(self.generation / "faiss.index"))
+            self.sentence_vectors, self.sentence_rows = bundle.load_sentence_vectors(self.generation)
         except Exception as exc:
             raise bundle.BundleError(
                 f"{index_dir}: damaged index files ({exc}); rebuild with `sourcebook ingest --index {index_dir}`"
             ) from exc
         if self.faiss.ntotal != self.vectors.shape[0]:
             raise bundle.BundleError(f"{index_dir}: FAISS and vectors disagree; rebuild with `sourcebook ingest`")
+        if self.sentence_rows.shape[0] != self.vectors.shape[0] + 1 or (
+            self.sentence_rows[-1] != self.sentence_vectors.shape[0]
+        ):
+            raise bundle.BundleError(f"{index_dir}: sentence vectors do not match the passages; rebuild with "
+                                     f"`sourcebook ingest --index {index_dir}`")
         from index.search import Retriever
 
         self.retriever = Retriever(self.faiss, self.vectors, self.store, self.settings)
@@ -94,6 +100,16 @@ class Engine:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
+
+    def sentence_vectors_of(self, hit: SearchHit) -> np.ndarray:
+        """A hit's sentence vectors: stored at ingestion, read in context (see Embedder.encode_passages).
+        A passage from elsewhere than the index has its sentences embedded now."""
+        if 0 <= hit.row < len(self.sentence_rows) - 1:
+            start, end = self.sentence_rows[hit.row], self.sentence_rows[hit.row + 1]
+            if end - start == len(hit.passage.sentences):
+                return np.asarray(self.sentence_vectors[start:end], dtype=np.float32)
+        texts = hit.passage.sentence_texts()
+        return self.embed_sentences([in_context(texts, i, hit.passage.section) for i in range(len(texts))])
 
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors, memoised: popular passages are scored again and again."""
@@ -147,7 +163,7 @@ class Engine:
             hits = self.retriever.search(query, qvec, k, mode)
         if mode != "hybrid":
             return hits
-        return rerank(hits, qvec, self.embed_sentences, self.settings.sentence_weight)
+        return rerank(hits, qvec, self.sentence_vectors_of, self.settings.sentence_weight)
 
     def references_for(self, passage: Passage, sentence_indexes: list[int]) -> tuple[Reference, ...]:
         """References cited by the quoted sentences, or by the whole passage when those cite none."""
@@ -174,7 +190,7 @@ class Engine:
         # No re-ranking here: every sentence of the hits is scored next, whatever their order.
         with self._faiss_on_one_thread():
             hits = self.retriever.search(question, qvec, k or self.settings.k)
-        candidates = score_sentences(question, qvec, hits, self.embed_sentences)
+        candidates = self._candidates(question, qvec, hits)
         if _ABOUT_A_WORK.search(question):
             about = self._work_answer(question, qvec, candidates)
             if about is not None:
@@ -193,6 +209,18 @@ class Engine:
                 return sourced
         text, citations = compose(chosen, self.references_for)
         return Answer(question, text, False, tuple(citations), glossary=tuple(self.terms_in(text)))
+
+    def _candidates(self, question: str, qvec: np.ndarray, hits: list[SearchHit]) -> list[Candidate]:
+        """Sentences that may answer, best first: every sentence of the hits ranked on its stored
+        vector, then the best `rescore_sentences` (and the asked term's definition, when one
+        of them) scored again on their own vectors, which are the only ones an answer quotes."""
+        ranked = score_sentences(question, qvec, hits, self.sentence_vectors_of)
+        keep = ranked[: self.settings.rescore_sentences]
+        entry = self._asked_entry(question, strict=False)
+        if entry is not None and entry.citation is not None:
+            keep += [c for c in ranked[len(keep):] if c.hit.passage.id == entry.citation.passage_id
+                     and c.text.strip() == entry.definition.strip()][:1]
+        return rescore(question, qvec, keep, self.embed_sentences)
 
     def _abstain_reason(self, question: str, best_cos: float, hits: list[SearchHit]) -> str:
         """Why the corpus does not answer, or "" when it does.

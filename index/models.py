@@ -215,6 +215,7 @@ class SearchHit:
 
     passage: Passage
     score: float
+    row: int = -1  # the passage's row in the bundle's vectors (-1: not from the index)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -70,7 +70,7 @@ class Retriever:
             if any(float(v @ self.vectors[r]) >= self.settings.duplicate_threshold for r, _ in kept):
                 continue
             kept.append((row, score))
-        return [SearchHit(by_row[r], s) for r, s in kept]
+        return [SearchHit(by_row[r], s, r) for r, s in kept]
 
     def search(self, query: str, qvec: np.ndarray, k: int, mode: str = "hybrid") -> list[SearchHit]:
         # Over-fetch a little so that dropping near-duplicates still leaves k results.

@@ -37,6 +37,9 @@ class Settings:
     keyword_weight: float = 0.1  # bonus (times BM25 / best BM25) added to a candidate's cosine
     # The k hits are re-ranked by score + sentence_weight x their best sentence's cosine.
     sentence_weight: float = 0.5
+    # Sentences are ranked on their stored in-context vectors; the best few are embedded again
+    # on their own at question time, to pick the one that answers (see answer.rescore).
+    rescore_sentences: int = 4
     score_chars: int = 300  # a sentence is scored on its first this many characters
     answer_sentences: int = 3  # at most this many quoted sentences in an answer
     sentence_margin: float = 0.12  # extra sentences must score within this of the best one

@@ -187,17 +187,25 @@ def embed_key(model: str, text: str) -> str:
     return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
 
 
-def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
-    """Vectors of the live bundle by content key, so unchanged passages are never re-embedded."""
+def _previous_vectors(index_dir: Path, model: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Passage and sentence vectors of the live bundle by content key, so unchanged passages
+    are never re-embedded."""
     try:
         gen, _ = bundle.check_generation(index_dir, model)
         keys = Store(gen / "store.sqlite").embed_keys()
         vectors = bundle.load_embeddings(gen)
+        sentences, rows = bundle.load_sentence_vectors(gen)
     except (bundle.BundleError, OSError, ValueError):
         return {}
-    if len(keys) != vectors.shape[0]:
+    if len(keys) != vectors.shape[0] or rows.shape[0] != len(keys) + 1:
         return {}
-    return {k: vectors[i] for i, k in enumerate(keys)}
+    return {k: (vectors[i], sentences[rows[i] : rows[i + 1]]) for i, k in enumerate(keys)}
+
+
+def sentence_spans_of(p: Passage, settings: Settings) -> list[tuple[int, int]]:
+    """The passage's sentence spans inside what is embedded for it (see embed_text)."""
+    shift = len(p.section) + 2 if settings.embed_context and p.section else 0
+    return [(x.start + shift, x.end + shift) for x in p.sentences]
 
 
 GlossaryBuilder = Callable[[list[Passage], list[Document], list[Path], np.ndarray], list[GlossaryEntry]]
@@ -319,7 +327,7 @@ def _build(
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
     step(f"embedding {len(body)} passages (unchanged ones are reused)", 0.6)
-    vectors, keys = _embed(body, settings, index_dir, progress, report)
+    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report)
     bundle.test_pause("embedded")
     step("building the glossary", 0.8)
     builder = glossary_builder or build_glossary
@@ -334,7 +342,8 @@ def _build(
     report.references, report.glossary = len(references), len(glossary)
     return bundle.BundleData(
         settings=settings, model=settings.model, dimension=vectors.shape[1], documents=documents,
-        passages=body + noise, embeddings=vectors, embed_keys=keys, references=references, glossary=glossary,
+        passages=body + noise, embeddings=vectors, embed_keys=keys, sentence_vectors=sentence_vectors,
+        sentence_rows=sentence_rows, references=references, glossary=glossary,
         reference_vectors=ref_vectors,
     )
 
@@ -372,20 +381,32 @@ def _passages(documents: list[Document], references: list[Reference], settings: 
 
 def _embed(
     body: list[Passage], settings: Settings, index_dir: Path, progress: bool, report: IngestReport
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """Passage vectors, their content keys, and the sentence vectors with each passage's first row."""
     embedder = get_embedder(settings.model)
     texts = [embed_text(p, settings) for p in body]
     keys = [embed_key(settings.model, t) for t in texts]
+    spans = [sentence_spans_of(p, settings) for p in body]
     previous = _previous_vectors(index_dir, settings.model)
-    todo = [i for i, k in enumerate(keys) if k not in previous]
+    # A passage is reused only when its sentences were cut the same way (same count).
+    todo = [i for i, k in enumerate(keys) if k not in previous or len(previous[k][1]) != len(spans[i])]
     vectors = np.zeros((len(body), embedder.dimension), dtype=np.float32)
+    per_passage: list[np.ndarray] = [np.zeros((0, embedder.dimension), dtype=np.float32)] * len(body)
     if todo:
         started = time.perf_counter()
-        fresh = embedder.encode([texts[i] for i in todo], batch_size=settings.batch_size, progress=progress)
+        fresh, fresh_sentences = embedder.encode_passages(
+            [texts[i] for i in todo], [spans[i] for i in todo], batch_size=settings.batch_size, progress=progress
+        )
         report.embed_seconds = time.perf_counter() - started
         vectors[todo] = fresh
+        for i, sv in zip(todo, fresh_sentences, strict=True):
+            per_passage[i] = sv
+    fresh_set = set(todo)
     for i, k in enumerate(keys):
-        if k in previous:
-            vectors[i] = previous[k]
+        if i not in fresh_set:
+            vectors[i], per_passage[i] = previous[k][0], np.asarray(previous[k][1], dtype=np.float32)
+    rows = np.zeros(len(body) + 1, dtype=np.int64)
+    rows[1:] = np.cumsum([len(sv) for sv in per_passage])
+    sentences = np.concatenate(per_passage) if per_passage else np.zeros((0, embedder.dimension), np.float32)
     report.embedded, report.reused = len(todo), len(body) - len(todo)
-    return vectors, keys
+    return vectors, keys, sentences, rows

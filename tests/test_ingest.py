@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.bundle import current_generation
@@ -126,3 +127,12 @@ def test_other_model_or_format_is_refused(tmp_path: Path, corpus_index: Path) ->
     (gen / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
     with pytest.raises(BundleError, match="format 99"):
         Engine(copy)
+
+
+def test_every_body_passage_has_one_stored_vector_per_sentence(engine: Engine) -> None:
+    rows = engine.sentence_rows
+    assert len(rows) == engine.vectors.shape[0] + 1 and rows[-1] == engine.sentence_vectors.shape[0]
+    for hit in engine.search("security dilemma", k=5):
+        vectors = engine.sentence_vectors_of(hit)
+        assert hit.row >= 0 and vectors.shape == (len(hit.passage.sentences), engine.vectors.shape[1])
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)  # stored as float16
