@@ -95,15 +95,18 @@ def rerank(hits: Sequence[SearchHit], qvec: np.ndarray, vectors_of: SentenceVect
 
 def score_sentences(question: str, qvec: np.ndarray, hits: Sequence[SearchHit], vectors_of: SentenceVectors
                     ) -> list[Candidate]:
-    """Every sentence of the hits, scored: 0.6 cosine + 0.3 passage score + 0.1 question-word
-    overlap + 0.05 when it holds the kind of thing asked for; best first."""
+    """Every sentence of the hits, scored on its stored in-context vector: 0.6 cosine + 0.1
+    question-word overlap + 0.05 when it holds the kind of thing asked for; best first.
+
+    The passage's own score is left out here: the vector has read the passage already, and
+    counting it twice buried the answering sentence of a lower-ranked passage (dev d03)."""
     qwords = content_words(question)
     out = []
     for h in hits:
         vectors = vectors_of(h)
         for i, t in enumerate(h.passage.sentence_texts()):
             if len(t) > 1:
-                out.append(_candidate(question, qwords, qvec, h, i, t, vectors[i]))
+                out.append(_candidate(question, qwords, qvec, h, i, t, vectors[i], passage_weight=0.0))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -111,7 +114,7 @@ def score_sentences(question: str, qvec: np.ndarray, hits: Sequence[SearchHit], 
 def rescore(question: str, qvec: np.ndarray, candidates: Sequence[Candidate],
             encode: Callable[[list[str]], np.ndarray]) -> list[Candidate]:
     """The same candidates scored again on vectors of each sentence read alone (led by its section
-    heading, and by the sentence before when it opens with a pronoun).
+    heading, and by the sentence before when it opens with a pronoun), plus 0.3 x their passage's score.
 
     Stored vectors are read inside the whole passage: free at question time and good at finding
     candidates, but a passage's theme blurs its sentences, so the one that answers is picked
@@ -127,9 +130,11 @@ def rescore(question: str, qvec: np.ndarray, candidates: Sequence[Candidate],
 
 
 def _candidate(question: str, qwords: set[str], qvec: np.ndarray, hit: SearchHit, index: int, text: str,
-               vector: np.ndarray) -> Candidate:
+               vector: np.ndarray, passage_weight: float = 0.3) -> Candidate:
+    """0.6 cosine + passage_weight x passage score + 0.1 question-word overlap + 0.05 type bonus."""
     overlap = len(qwords & content_words(text)) / len(qwords) if qwords else 0.0
-    score = 0.6 * float(vector @ qvec) + 0.3 * hit.score + 0.1 * overlap + 0.05 * expected_type_bonus(question, text)
+    score = (0.6 * float(vector @ qvec) + passage_weight * hit.score + 0.1 * overlap
+             + 0.05 * expected_type_bonus(question, text))
     return Candidate(hit, index, text, score, vector)
 
 
