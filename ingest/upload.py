@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 from index.bundle import BundleError
 from index.embedder import ModelError
 from index.settings import Settings
-from ingest.pipeline import IngestReport, ingest
+from ingest.pipeline import FileError, IngestReport, ingest
 from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, decode_text, read_any
 from ingest.references import parse_bibtex
 
@@ -71,24 +71,13 @@ class StoredUpload:
     indexed: bool  # True when the index already holds these bytes
 
 
-@dataclass(frozen=True)
-class UploadProblem:
-    """A file that was refused or failed to ingest, with the reason in a few words."""
-
-    name: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.reason}"
-
-
 @dataclass
 class UploadResult:
     """What adding uploads did, for the page to show."""
 
     stored: list[StoredUpload] = field(default_factory=list)  # accepted, whether new or not
     added: list[StoredUpload] = field(default_factory=list)  # accepted and now in the index
-    problems: list[UploadProblem] = field(default_factory=list)
+    problems: list[FileError] = field(default_factory=list)  # by uploaded name: refused, or failed to ingest
     report: IngestReport | None = None  # None when nothing new needed ingesting, or it failed
     failure: str | None = None  # the ingestion as a whole failed (another one running, ...)
 
@@ -288,14 +277,14 @@ def add_uploads(corpus: Path, index_dir: Path, uploads: Sequence[Upload], settin
         try:
             result.stored.append(store_upload(corpus, upload, settings, known))
         except InputError as exc:
-            result.problems.append(UploadProblem(display_name(upload.name), str(exc)))
+            result.problems.append(FileError(display_name(upload.name), str(exc)))
         except OSError as exc:
-            result.problems.append(UploadProblem(display_name(upload.name),
+            result.problems.append(FileError(display_name(upload.name),
                                                  f"could not be stored ({exc.strerror or exc})"))
     try:
         record_titles(corpus, result.stored)
     except (InputError, OSError) as exc:
-        result.problems.append(UploadProblem("manifest.toml", str(exc)))
+        result.problems.append(FileError("manifest.toml", str(exc)))
     if all(s.indexed for s in result.stored):
         step("nothing new to index", 1.0)
         return result
@@ -307,7 +296,7 @@ def add_uploads(corpus: Path, index_dir: Path, uploads: Sequence[Upload], settin
         return result
     names = {str(s.path): f"{s.name} ({s.doc_id})" for s in result.stored}
     for err in result.report.errors:
-        result.problems.append(UploadProblem(_label(err.path, corpus, names), err.reason))
+        result.problems.append(FileError(_label(err.path, corpus, names), err.reason))
     failed = {err.path for err in result.report.errors}
     result.added = [s for s in result.stored if not s.indexed and str(s.path) not in failed]
     return result
