@@ -22,9 +22,6 @@ from ui.pages_glossary import glossary_csv
 
 pytestmark = pytest.mark.usefixtures("no_leaked_index_env")
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "ui" / "app.py"
-TIMEOUT = 60
 NOTES = "security-dilemma-realism-notes.txt"
 ENCYCLOPEDIA = "security-dilemma-encyclopedia.txt"
 DOCS_PAGE = "pages_documents.py"

@@ -16,16 +16,13 @@ from streamlit.testing.v1 import AppTest
 from index.glossary import Glossary
 from index.models import Answer, Citation, GlossaryCitation, GlossaryEntry, Passage, Reference, Sentence
 from ingest.pipeline import ingest
-from tests.test_app import HOSTILE, tags_of
+from tests.test_app import APP, HOSTILE, TIMEOUT, tags_of
 from ui.pages_export import answer_markdown, md_inline
 from ui.pages_glossary import entry_html, no_entry_html
 from ui.render import answer_html, highlight, term_href
 
 pytestmark = pytest.mark.usefixtures("no_leaked_index_env")
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "ui" / "app.py"
-TIMEOUT = 60
 DILEMMA_QUESTION = "What is the security dilemma?"
 JERVIS_1978 = "security-dilemma-encyclopedia.txt#1"
 HERZ_1950 = ("security-dilemma-encyclopedia.txt#3", "security-dilemma-encyclopedia.txt#7")

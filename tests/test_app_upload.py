@@ -11,14 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import CORPUS
+from tests.test_app import APP, TIMEOUT
 from tests.test_app_pages import open_page
 from ui.render import JOINER, share_url
 
 pytestmark = pytest.mark.usefixtures("no_leaked_index_env", "no_leaked_upload_env")
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "ui" / "app.py"
-TIMEOUT = 60
 DOCS_PAGE = "pages_documents.py"
 NOTES = "security-dilemma-realism-notes.txt"
 OTTERS = (b"Otters\n\nThe sea otter cracks shellfish open with a stone it keeps in a pouch of loose skin "
