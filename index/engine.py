@@ -46,6 +46,12 @@ _DEFINITION_QUESTION = re.compile(
 )
 
 
+def _is_definition(c: Candidate, entry: GlossaryEntry | None) -> bool:
+    """Is this candidate the cited definition of a glossary entry?"""
+    return (entry is not None and entry.citation is not None and c.hit.passage.id == entry.citation.passage_id
+            and c.text.strip() == entry.definition.strip())
+
+
 class Engine:
     """Search, answers, references and glossary over one bundle."""
 
@@ -80,9 +86,7 @@ class Engine:
             ) from exc
         if self.faiss.ntotal != self.vectors.shape[0]:
             raise bundle.BundleError(f"{index_dir}: FAISS and vectors disagree; rebuild with `sourcebook ingest`")
-        if self.sentence_rows.shape[0] != self.vectors.shape[0] + 1 or (
-            self.sentence_rows[-1] != self.sentence_vectors.shape[0]
-        ):
+        if not bundle.sentences_fit(self.sentence_rows, self.vectors.shape[0], self.sentence_vectors):
             raise bundle.BundleError(f"{index_dir}: sentence vectors do not match the passages; rebuild with "
                                      f"`sourcebook ingest --index {index_dir}`")
         from index.search import Retriever
@@ -156,12 +160,13 @@ class Engine:
         finally:
             faiss.omp_set_num_threads(before)
 
-    def _search(self, query: str, qvec: np.ndarray, k: int, mode: str = "hybrid") -> list[SearchHit]:
+    def _search(self, query: str, qvec: np.ndarray, k: int, mode: str = "hybrid", rerank_hits: bool = True
+                ) -> list[SearchHit]:
         """Retrieval, then (hybrid mode) the hits re-ranked by their best sentence;
         "dense" and "keyword" stay the plain rankers, for comparison."""
         with self._faiss_on_one_thread():
             hits = self.retriever.search(query, qvec, k, mode)
-        if mode != "hybrid":
+        if mode != "hybrid" or not rerank_hits:
             return hits
         return rerank(hits, qvec, self.sentence_vectors_of, self.settings.sentence_weight)
 
@@ -188,9 +193,9 @@ class Engine:
         question = question[:2000]  # the model reads at most a few hundred tokens anyway
         qvec = self.embed_query(question)
         # No re-ranking here: every sentence of the hits is scored next, whatever their order.
-        with self._faiss_on_one_thread():
-            hits = self.retriever.search(question, qvec, k or self.settings.k)
-        candidates = self._candidates(question, qvec, hits)
+        hits = self._search(question, qvec, k or self.settings.k, rerank_hits=False)
+        asked = self._asked_entry(question, strict=False)
+        candidates = self._candidates(question, qvec, hits, asked)
         if _ABOUT_A_WORK.search(question):
             about = self._work_answer(question, qvec, candidates)
             if about is not None:
@@ -202,7 +207,7 @@ class Engine:
             if defined is not None:
                 return defined
             return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]), message=reason)
-        chosen = self._definition_first(question, candidates, select(candidates, self.settings))
+        chosen = self._definition_first(asked, candidates, select(candidates, self.settings))
         if _SOURCE_QUESTION.search(question):
             sourced = self._supporting_sources(question, chosen)
             if sourced is not None:
@@ -210,16 +215,14 @@ class Engine:
         text, citations = compose(chosen, self.references_for)
         return Answer(question, text, False, tuple(citations), glossary=tuple(self.terms_in(text)))
 
-    def _candidates(self, question: str, qvec: np.ndarray, hits: list[SearchHit]) -> list[Candidate]:
+    def _candidates(self, question: str, qvec: np.ndarray, hits: list[SearchHit], asked: GlossaryEntry | None
+                    ) -> list[Candidate]:
         """Sentences that may answer, best first: every sentence of the hits ranked on its stored
         vector, then the best `rescore_sentences` (and the asked term's definition, when one
         of them) scored again on their own vectors, which are the only ones an answer quotes."""
         ranked = score_sentences(question, qvec, hits, self.sentence_vectors_of)
         keep = ranked[: self.settings.rescore_sentences]
-        entry = self._asked_entry(question, strict=False)
-        if entry is not None and entry.citation is not None:
-            keep += [c for c in ranked[len(keep):] if c.hit.passage.id == entry.citation.passage_id
-                     and c.text.strip() == entry.definition.strip()][:1]
+        keep += [c for c in ranked[len(keep):] if _is_definition(c, asked)][:1]
         return rescore(question, qvec, keep, self.embed_sentences)
 
     def _abstain_reason(self, question: str, best_cos: float, hits: list[SearchHit]) -> str:
@@ -327,14 +330,11 @@ class Engine:
         found = [entry for s, e, entry in self.terms.find_in_text(asked) if e - s >= 0.8 * len(asked.strip())]
         return found[0] if found else self.terms.exact(asked.strip())
 
-    def _definition_first(self, question: str, candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
-        """For "What is X?" / "Who is X?", lead with X's glossary definition when it is among the
-        retrieved sentences and scores close to the best one."""
-        entry = self._asked_entry(question, strict=False)
-        if entry is None or entry.citation is None:
-            return chosen
-        definition = next((c for c in candidates if c.hit.passage.id == entry.citation.passage_id
-                           and c.text.strip() == entry.definition.strip()), None)
+    def _definition_first(self, asked: GlossaryEntry | None, candidates: list[Candidate], chosen: list[Candidate]
+                          ) -> list[Candidate]:
+        """For "What is X?" / "Who is X?" (X's entry is `asked`), lead with X's glossary definition
+        when it is among the retrieved sentences and scores close to the best one."""
+        definition = next((c for c in candidates if _is_definition(c, asked)), None)
         if definition is None or definition.score < chosen[0].score - self.settings.sentence_margin:
             return chosen
         rest = [c for c in chosen if c is not definition]
