@@ -215,10 +215,15 @@ def write(index_dir: Path, data: BundleData) -> Path:
     return final
 
 
+def sentences_fit(rows: np.ndarray, n_passages: int, vectors: np.ndarray) -> bool:
+    """Do sentence rows index exactly these sentence vectors, one run per passage row?"""
+    return rows.shape[0] == n_passages + 1 and int(rows[-1]) == vectors.shape[0]
+
+
 def _sentences_of(data: BundleData, n_body: int) -> tuple[np.ndarray, np.ndarray]:
     if data.sentence_vectors is None or data.sentence_rows is None:
         return np.zeros((0, data.dimension), dtype=np.float32), np.zeros(n_body + 1, dtype=np.int64)
-    if data.sentence_rows.shape[0] != n_body + 1 or data.sentence_rows[-1] != data.sentence_vectors.shape[0]:
+    if not sentences_fit(data.sentence_rows, n_body, data.sentence_vectors):
         raise ValueError("sentence rows do not match the body passages and sentence vectors")
     return data.sentence_vectors, data.sentence_rows
 

@@ -197,7 +197,7 @@ def _previous_vectors(index_dir: Path, model: str) -> dict[str, tuple[np.ndarray
         sentences, rows = bundle.load_sentence_vectors(gen)
     except (bundle.BundleError, OSError, ValueError):
         return {}
-    if len(keys) != vectors.shape[0] or rows.shape[0] != len(keys) + 1:
+    if len(keys) != vectors.shape[0] or not bundle.sentences_fit(rows, len(keys), sentences):
         return {}
     return {k: (vectors[i], sentences[rows[i] : rows[i + 1]]) for i, k in enumerate(keys)}
 
