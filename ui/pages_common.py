@@ -44,11 +44,6 @@ def index_dir() -> Path:
     return default_index_dir()
 
 
-def corpus_dir() -> Path:
-    """The corpus folder uploads are stored in and ingested from: $SOURCEBOOK_CORPUS or ./corpus."""
-    return default_corpus_dir()
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def indexed_files(_engine: Engine, generation: str) -> list[tuple[str, str]]:
     """(document id, sha256 of its file) for every indexed document, read once per generation."""
@@ -59,7 +54,7 @@ def upload_blocked(engine: Engine | None) -> str | None:
     """Why documents cannot be added from the browser (Markdown, escaped), or None when they can."""
     if os.environ.get(READ_ONLY_ENV, "").strip() not in ("", "0"):
         return "This server is read-only (`sourcebook serve --read-only`): documents cannot be added here."
-    folder = corpus_dir()
+    folder = default_corpus_dir()  # where uploads are stored and ingested from
     if not folder.is_dir():
         return (f"Adding documents needs a corpus folder, and there is none at {escape_md(folder.as_posix())}. "
                 "Start the app with `sourcebook serve --corpus DIR` (or set SOURCEBOOK\\_CORPUS).")

@@ -25,10 +25,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from index.engine import Engine
 from index.glossary import Glossary
 from index.models import Passage
-from index.settings import Settings
+from index.settings import Settings, default_corpus_dir
 from ingest.upload import ACCEPTED_TYPES, Upload, UploadResult, add_uploads, megabytes
 from ui.pages_common import (
-    corpus_dir,
     get_engine,
     index_dir,
     indexed_files,
@@ -214,7 +213,7 @@ def ingest_uploads(files: Sequence[UploadedFile], engine: Engine | None) -> Uplo
         bar.progress(min(1.0, max(0.0, fraction)), text=escape_md(text[:1].upper() + text[1:]))
 
     uploads = [Upload(f.name, f.getvalue()) for f in files]
-    return add_uploads(corpus_dir(), index_dir(), uploads, Settings(), known, on_progress)
+    return add_uploads(default_corpus_dir(), index_dir(), uploads, Settings(), known, on_progress)
 
 
 def show_upload_result(result: UploadResult) -> None:
@@ -252,7 +251,7 @@ def upload_section(engine: Engine | None) -> None:
     )
     st.caption(escape_md(
         f"Plain text or Markdown (UTF-8), PDF with a text layer, or BibTeX; up to {megabytes(cap)} a file. "
-        f"Files are saved in {corpus_dir().as_posix()}/uploads/ under a generated name (the uploaded name "
+        f"Files are saved in {default_corpus_dir().as_posix()}/uploads/ under a generated name (the uploaded name "
         "becomes the title) and indexed with the rest of the corpus."))
     if st.button("Ingest", type="primary", disabled=not files, key="ingest_uploads"):
         st.session_state[UPLOAD_RESULT] = ingest_uploads(files or [], engine)
