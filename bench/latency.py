@@ -1,6 +1,6 @@
 """Warm answer latency: `Engine.ask` over every question of a .jsonl file, after one warm-up.
 
-usage: python bench/latency.py INDEX_DIR QUESTIONS_JSONL [--repeat N]
+usage: python bench/latency.py INDEX_DIR QUESTIONS_JSONL [--repeat N] [--runtime onnx|torch]
 
 Prints the median and p95 in milliseconds, excluding the one-off model load.
 """
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from index.engine import Engine
+from index.settings import Settings
 
 
 def main() -> None:
@@ -21,10 +22,12 @@ def main() -> None:
     ap.add_argument("index")
     ap.add_argument("questions")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--runtime", choices=["onnx", "torch"], default=Settings().query_runtime,
+                    help="what encodes questions (Settings.query_runtime)")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in Path(args.questions).read_text().splitlines() if line.strip()]
     t = time.perf_counter()
-    engine = Engine(Path(args.index))
+    engine = Engine(Path(args.index), Settings(query_runtime=args.runtime))
     load = time.perf_counter() - t
     engine.ask("warm-up question")
     ms = []
@@ -35,7 +38,8 @@ def main() -> None:
             ms.append((time.perf_counter() - t) * 1000)
     ms.sort()
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    print(f"load {load:.1f}s; {len(ms)} answers: median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, "
+    print(f"{engine.embedder.query_runtime}: load {load:.1f}s; {len(ms)} answers: "
+          f"median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, "
           f"max {ms[-1]:.1f} ms")
 
 

@@ -10,6 +10,7 @@ Layout of an index folder:
     INDEX/gen-<id>/faiss.index     the FAISS index over the same rows
     INDEX/gen-<id>/sentences.npy   float16 sentence vectors, passage by passage, in context
     INDEX/gen-<id>/sentence_rows.npy  int64: passage row r's sentences are rows [r] .. [r+1]-1
+    INDEX/gen-<id>/bm25.json, bm25_*.npy  keyword postings read off the FTS5 index (index/bm25.py)
 
 A new generation is written beside the live one, flushed to disk, and only then is
 CURRENT switched with os.replace, so a crash at any moment leaves the previous index
@@ -36,12 +37,15 @@ from typing import Any
 
 import numpy as np
 
-from index import store
+from index import bm25, store
 from index.models import Document, GlossaryEntry, Passage, Reference
 from index.settings import Settings
 
-FORMAT_VERSION = 3
-FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "faiss.index", "sentences.npy", "sentence_rows.npy")
+FORMAT_VERSION = 4
+VECTOR_FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "sentences.npy", "sentence_rows.npy")
+FILES = (*VECTOR_FILES, "faiss.index", *bm25.FILES)
+# Formats whose vectors an ingestion may reuse: 4 added the BM25 postings and changed no vector.
+REUSABLE_FORMATS = (3, FORMAT_VERSION)
 
 
 class BundleError(RuntimeError):
@@ -169,6 +173,8 @@ def write(index_dir: Path, data: BundleData) -> Path:
         if data.embeddings.shape[0] != n_body:
             raise ValueError("one embedding per body passage is required")
         store.write(tmp / "store.sqlite", data)
+        with contextlib.closing(sqlite3.connect(tmp / "store.sqlite")) as con:
+            bm25.write(tmp, bm25.build(con, data.settings.section_weight))
         test_pause("store-written")
         with open(tmp / "embeddings.npy", "wb") as fh:
             np.save(fh, data.embeddings.astype(np.float32), allow_pickle=False)
@@ -239,8 +245,10 @@ def _collect(index_dir: Path, keep: set[str]) -> None:
             child.unlink(missing_ok=True)
 
 
-def check_generation(index_dir: Path, model: str | None = None) -> tuple[Path, dict[str, Any]]:
-    """The live generation and its manifest, refusing anything this version cannot serve."""
+def check_generation(index_dir: Path, model: str | None = None, for_reuse: bool = False
+                     ) -> tuple[Path, dict[str, Any]]:
+    """The live generation and its manifest, refusing anything this version cannot serve
+    (for_reuse: anything whose vectors a new ingestion cannot reuse)."""
     rebuild = f"rebuild it with `sourcebook ingest --index {index_dir}`"
     gen = current_generation(index_dir)
     if gen is None:
@@ -248,7 +256,7 @@ def check_generation(index_dir: Path, model: str | None = None) -> tuple[Path, d
     manifest = read_manifest(index_dir)
     assert manifest is not None
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in (REUSABLE_FORMATS if for_reuse else (FORMAT_VERSION,)):
         raise BundleError(
             f"{index_dir}: index format {version}, this Sourcebook reads format {FORMAT_VERSION}; {rebuild}"
         )
@@ -256,7 +264,7 @@ def check_generation(index_dir: Path, model: str | None = None) -> tuple[Path, d
         raise BundleError(
             f"{index_dir}: built with model {manifest.get('model')!r}, configured model is {model!r}; {rebuild}"
         )
-    for name in FILES:
+    for name in VECTOR_FILES if for_reuse else FILES:
         f = gen / name
         if not f.exists() or (name != "manifest.json" and f.stat().st_size == 0):
             raise BundleError(f"{index_dir}: {name} is missing or empty; {rebuild}")

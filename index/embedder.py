@@ -66,6 +66,11 @@ class Embedder:
         # torch modules are not safe to call from several threads at once; Streamlit
         # serves each session on its own thread, so calls are serialised here.
         self._lock = threading.Lock()
+        # Question-time encoder (see index/onnx_encoder.py); None until enabled, or when it failed.
+        self._fast: Any = None
+        self._fast_tried = False
+        self._fast_lock = threading.Lock()
+        self.query_runtime = "torch"
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Embed texts in batches; rows are L2-normalised so inner product is cosine."""
@@ -123,6 +128,32 @@ class Embedder:
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def enable_fast_queries(self) -> str:
+        """Encode questions on ONNX Runtime from now on, if the export can be made and agrees with
+        torch; otherwise say why on stderr, once, and stay on torch. Returns the runtime in use."""
+        with self._fast_lock:
+            if not self._fast_tried:
+                self._fast_tried = True
+                try:
+                    import torch
+
+                    from index import onnx_encoder
+
+                    self._fast = onnx_encoder.load(self._model, self.path, self.encode, torch.get_num_threads())
+                    self.query_runtime = "onnx"
+                except Exception as exc:
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    print(f"note: questions are encoded with torch, not ONNX Runtime: {reason}", file=sys.stderr)
+        return self.query_runtime
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        """A few short texts at question time (a question, sentences to re-score): on ONNX Runtime
+        once enable_fast_queries() has succeeded, else on torch. Same vectors either way."""
+        fast = self._fast
+        if fast is not None:
+            return fast.encode(texts)
+        return self.encode(texts, batch_size=8)
 
 
 def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:

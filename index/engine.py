@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from index import bundle
+from index import bm25, bundle
 from index.answer import Candidate, compose, content_words, in_context, rerank, rescore, score_sentences, select
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
@@ -70,6 +70,8 @@ class Engine:
         self.settings = wanted.with_(max_chars=built.max_chars, overlap_sentences=built.overlap_sentences,
                                      embed_context=built.embed_context)
         self.embedder = embedder or get_embedder(self.settings.model)
+        if self.settings.query_runtime == "onnx":
+            self.embedder.enable_fast_queries()
         if self.embedder.dimension != self.manifest.get("dimension"):
             raise bundle.BundleError(
                 f"{index_dir}: vectors of dimension {self.manifest.get('dimension')}, model gives "
@@ -80,6 +82,7 @@ class Engine:
             self.vectors = bundle.load_embeddings(self.generation)
             self.faiss: Any = faiss.read_index(str(self.generation / "faiss.index"))
             self.sentence_vectors, self.sentence_rows = bundle.load_sentence_vectors(self.generation)
+            postings = bm25.load(self.generation)
         except Exception as exc:
             raise bundle.BundleError(
                 f"{index_dir}: damaged index files ({exc}); rebuild with `sourcebook ingest --index {index_dir}`"
@@ -91,7 +94,7 @@ class Engine:
                                      f"`sourcebook ingest --index {index_dir}`")
         from index.search import Retriever
 
-        self.retriever = Retriever(self.faiss, self.vectors, self.store, self.settings)
+        self.retriever = Retriever(self.faiss, self.vectors, self.store, self.settings, postings)
         self.references: list[Reference] = self.store.references()
         self._refs_by_label = {(r.document, r.label): r for r in self.references}
         self.reference_vectors = self.store.reference_vectors(self.embedder.dimension)
@@ -103,7 +106,7 @@ class Engine:
     # --- embedding ---------------------------------------------------------------
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text])[0]
+        return self.embedder.encode_query([text])[0]
 
     def sentence_vectors_of(self, hit: SearchHit) -> np.ndarray:
         """A hit's sentence vectors: stored at ingestion, read in context (see Embedder.encode_passages).
@@ -127,7 +130,7 @@ class Engine:
             # Scoring reads a sentence's opening only (a 2,000-character code line costs as much
             # as ten sentences), and small batches: the model pads each batch to its longest text.
             cap = self.settings.score_chars
-            fresh = self.embedder.encode([t[:cap] for t in missing], batch_size=8)
+            fresh = self.embedder.encode_query([t[:cap] for t in missing])
             found.update(zip(missing, fresh, strict=True))
             with self._cache_lock:
                 for t, v in zip(missing, fresh, strict=True):
@@ -344,7 +347,8 @@ class Engine:
 
     def stats(self) -> dict[str, Any]:
         counts = dict(self.manifest.get("counts", {}))
-        counts.update(model=self.manifest.get("model"), built_at=self.manifest.get("built_at"))
+        counts.update(model=self.manifest.get("model"), built_at=self.manifest.get("built_at"),
+                      query_runtime=self.embedder.query_runtime)
         return counts
 
 

@@ -1,4 +1,4 @@
-"""Hybrid passage retrieval: dense FAISS ranking, BM25 keyword ranking, fused on exact cosines.
+"""Hybrid passage retrieval: dense FAISS ranking, BM25 keyword ranking (index/bm25.py), fused on exact cosines.
 
 Every candidate from either ranker is re-scored with its true cosine to the query
 (vectors are at hand), and the keyword ranker adds a bounded bonus. Fusing on a real
@@ -13,19 +13,23 @@ from typing import Any
 
 import numpy as np
 
+from index.bm25 import Postings, Tokenizer, question_words
 from index.models import SearchHit
 from index.settings import Settings
-from index.store import Store
+from index.store import STOPWORDS, Store
 
 
 class Retriever:
     """Search over one bundle's body passages (rows 0..n-1 of the vectors and of FAISS)."""
 
-    def __init__(self, faiss_index: Any, vectors: np.ndarray, store: Store, settings: Settings) -> None:
+    def __init__(self, faiss_index: Any, vectors: np.ndarray, store: Store, settings: Settings,
+                 postings: Postings) -> None:
         self.faiss = faiss_index
         self.vectors = vectors
         self.store = store
         self.settings = settings
+        self.postings = postings
+        self.tokenizer = Tokenizer()
 
     def dense(self, qvec: np.ndarray, limit: int) -> list[tuple[int, float]]:
         if self.faiss.ntotal == 0:
@@ -34,7 +38,8 @@ class Retriever:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
     def keyword(self, query: str, limit: int) -> list[tuple[int, float]]:
-        return self.store.keyword_search(query, limit)
+        """BM25 (row, score) best first: FTS5's ranking, on the bundle's postings."""
+        return self.postings.search(self.tokenizer.tokens(question_words(query, STOPWORDS)), limit)
 
     def rank(self, query: str, qvec: np.ndarray, k: int, mode: str = "hybrid") -> list[tuple[int, float]]:
         """(row, score) best first. mode: "hybrid", "dense" or "keyword"."""

@@ -165,25 +165,25 @@ class Store:
     def glossary(self) -> list[GlossaryEntry]:
         return [glossary_from_json(json.loads(r[0])) for r in self._con().execute("SELECT data FROM glossary")]
 
-    def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
-        """BM25 over body passages: (row, score) best first; score is -bm25 so higher is better."""
+    def keyword_search(self, query: str, limit: int, section_weight: float = 0.5) -> list[tuple[int, float]]:
+        """FTS5's own BM25 over body passages: (row, score) best first, score = -bm25(). Searches use
+        the postings of index/bm25.py, ~4x faster; this is the reference they are tested against."""
         match = fts_query(query)
         if not match:
             return []
         cur = self._con().execute(
-            "SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS s FROM passages_fts WHERE passages_fts MATCH ? "
+            "SELECT rowid, bm25(passages_fts, 1.0, ?) AS s FROM passages_fts WHERE passages_fts MATCH ? "
             "ORDER BY s LIMIT ?",
-            (match, limit),
+            (section_weight, match, limit),
         )
         return [(r[0], -float(r[1])) for r in cur]
 
 
 def fts_query(text: str) -> str:
     """An FTS5 query OR-ing the question's words, each quoted so no user text is FTS syntax."""
-    import re
+    from index.bm25 import question_words
 
-    words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1 and w not in STOPWORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    return " OR ".join(f'"{w}"' for w in question_words(text, STOPWORDS))
 
 
 STOPWORDS = frozenset(

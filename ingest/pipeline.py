@@ -191,7 +191,7 @@ def _previous_vectors(index_dir: Path, model: str) -> dict[str, tuple[np.ndarray
     """Passage and sentence vectors of the live bundle by content key, so unchanged passages
     are never re-embedded."""
     try:
-        gen, _ = bundle.check_generation(index_dir, model)
+        gen, _ = bundle.check_generation(index_dir, model, for_reuse=True)
         keys = Store(gen / "store.sqlite").embed_keys()
         vectors = bundle.load_embeddings(gen)
         sentences, rows = bundle.load_sentence_vectors(gen)

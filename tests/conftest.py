@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,16 @@ CORPUS = ROOT / "corpus"
 def load_jsonl(name: str) -> list[dict[str, Any]]:
     """A development set shipped under tests/data/eval (copied from shared/eval)."""
     return [json.loads(line) for line in (DATA / "eval" / name).read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def export_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh cache for the ONNX export (index/onnx_encoder.py), so every run makes and checks
+    one; the commands tests start inherit it."""
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("sourcebook-cache")
+        mp.setenv("SOURCEBOOK_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import copy
+import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
+
+from index import onnx_encoder
 
 PASSAGE = ("John Mearsheimer is an American political scientist. He is a professor at the University of Chicago. "
            "The security dilemma arises when one state's defences frighten its neighbours.")
@@ -37,3 +43,74 @@ def test_each_sentence_vector_is_nearest_its_own_sentence(embedder: Any) -> None
     # Read in context, "He" is Mearsheimer: nearer a question about him than the sentence alone is.
     q = embedder.encode(["Where does Mearsheimer teach?"])[0]
     assert float(sentences[1] @ q) > float(alone[1] @ q)
+
+
+# --- question-time encoding on ONNX Runtime (index/onnx_encoder.py) ------------------------
+
+TEXTS = ["What is the security dilemma?", PASSAGE, "Herz", "A sentence of middling length about defence."]
+
+
+def test_onnx_export_gives_torchs_vectors(embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCEBOOK_CACHE", str(tmp_path))
+    encoder = onnx_encoder.load(embedder._model, embedder.path, embedder.encode, threads=2)
+    (exported,) = (tmp_path / "onnx").glob("*.onnx")
+    fast, slow = encoder.encode(TEXTS), embedder.encode(TEXTS)
+    assert fast.shape == slow.shape
+    assert (fast * slow).sum(axis=1).min() > 0.9999
+    assert encoder.encode([]).shape[0] == 0
+    # The export is made once: a second load reads the cached file.
+    stamp = exported.stat().st_mtime_ns
+    onnx_encoder.load(embedder._model, embedder.path, embedder.encode, threads=2)
+    assert exported.stat().st_mtime_ns == stamp
+    # A damaged cache entry is made again, not trusted.
+    exported.write_bytes(b"not a graph")
+    again = onnx_encoder.load(embedder._model, embedder.path, embedder.encode, threads=2)
+    assert exported.stat().st_size > 1_000_000
+    assert (again.encode(TEXTS) * slow).sum(axis=1).min() > 0.9999
+    assert not list((tmp_path / "onnx").glob(".*.tmp"))
+
+
+def test_an_export_that_disagrees_is_refused(embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCEBOOK_CACHE", str(tmp_path))
+
+    def other_model(texts: list[str]) -> np.ndarray:
+        return embedder.encode([t[::-1] for t in texts])
+
+    with pytest.raises(RuntimeError, match="agrees with torch"):
+        onnx_encoder.load(embedder._model, embedder.path, other_model, threads=1)
+
+
+def test_questions_fall_back_to_torch_with_one_note(embedder: Any, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    probe = copy.copy(embedder)  # shares the loaded model, not the ONNX state
+    probe._fast, probe._fast_tried, probe.query_runtime = None, False, "torch"
+    probe._fast_lock = threading.Lock()
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(onnx_encoder, "load", broken)
+    assert probe.enable_fast_queries() == "torch"
+    assert probe.enable_fast_queries() == "torch"
+    assert capsys.readouterr().err.count("note: questions are encoded with torch, not ONNX Runtime: no exporter") == 1
+    assert np.allclose(probe.encode_query(TEXTS), embedder.encode(TEXTS), atol=1e-6)
+
+
+def test_the_engine_encodes_questions_on_onnx(engine: Any) -> None:
+    assert engine.embedder.query_runtime == "onnx"
+    assert engine.stats()["query_runtime"] == "onnx"
+    q = "Which German scholar introduced the concept?"
+    assert float(engine.embed_query(q) @ engine.embedder.encode([q])[0]) > 0.9999
+
+
+def test_only_mean_pooled_models_are_exported() -> None:
+    class Transformer:
+        pass
+
+    class Pooling:
+        def __init__(self, mode: str) -> None:
+            self.pooling_mode = mode
+
+    assert onnx_encoder._mean_pooled([Transformer(), Pooling("mean")])
+    assert not onnx_encoder._mean_pooled([Transformer(), Pooling("cls")])
+    assert not onnx_encoder._mean_pooled([Transformer()])
