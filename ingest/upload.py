@@ -78,6 +78,7 @@ class UploadResult:
     stored: list[StoredUpload] = field(default_factory=list)  # accepted, whether new or not
     added: list[StoredUpload] = field(default_factory=list)  # accepted and now in the index
     problems: list[FileError] = field(default_factory=list)  # by uploaded name: refused, or failed to ingest
+    warnings: list[FileError] = field(default_factory=list)  # by uploaded name: ingested, but not whole
     report: IngestReport | None = None  # None when nothing new needed ingesting, or it failed
     failure: str | None = None  # the ingestion as a whole failed (another one running, ...)
 
@@ -297,6 +298,8 @@ def add_uploads(corpus: Path, index_dir: Path, uploads: Sequence[Upload], settin
     names = {str(s.path): f"{s.name} ({s.doc_id})" for s in result.stored}
     for err in result.report.errors:
         result.problems.append(FileError(_label(err.path, corpus, names), err.reason))
+    for warn in result.report.warnings:
+        result.warnings.append(FileError(_label(warn.path, corpus, names), warn.reason))
     failed = {err.path for err in result.report.errors}
     result.added = [s for s in result.stored if not s.indexed and str(s.path) not in failed]
     return result

@@ -89,6 +89,23 @@ def test_upload_ingests_and_reports_each_file(writable: tuple[Path, Path], monke
     assert "Already in the corpus: copy.md (as uploads/" in plain(at.info[0].value) and not at.error
 
 
+def test_a_pdf_read_in_part_is_added_with_a_warning(writable: tuple[Path, Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_hostile import EXPLODE, _pdf, make_pages_explode
+
+    make_pages_explode(monkeypatch)
+    _, index = writable
+    at = open_page(index, monkeypatch, DOCS_PAGE)
+    pdf = _pdf("The Tarnow ferry crosses the lake at dawn", EXPLODE)
+    at.file_uploader[0].set_value(("Ferry.pdf", pdf, "application/pdf")).run()
+    at.button(key="ingest_uploads").click().run()
+    assert not at.exception and not at.error, at.exception
+    assert plain(at.success[0].value).startswith("Added 1 document(s): Ferry.pdf.")
+    warning = plain(at.warning[0].value)
+    assert warning.startswith("1 file(s) were added in part:\n\n- Ferry.pdf (uploads/")
+    assert warning.endswith(".pdf): page(s) 2 failed inside pypdf and were left out")
+
+
 def test_first_upload_builds_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: object) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -99,6 +99,21 @@ FACTS = {
 }
 
 
+def make_pages_explode(mp: pytest.MonkeyPatch) -> None:
+    """pypdf fails on every page holding EXPLODE, as it does on a page with a broken font resource."""
+    from pypdf import PageObject
+
+    original = PageObject.extract_text
+
+    def exploding(self: Any, *args: Any, **kwargs: Any) -> str:
+        text = str(original(self, *args, **kwargs))
+        if EXPLODE in text:
+            raise KeyError("/Font resource missing (simulated pypdf failure)")
+        return text
+
+    mp.setattr(PageObject, "extract_text", exploding)
+
+
 def _files() -> dict[str, tuple[Maker, str | None]]:
     return {
         "empty.txt": (lambda p: p.write_bytes(b""), "empty file"),
@@ -125,7 +140,6 @@ def _files() -> dict[str, tuple[Maker, str | None]]:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Build the corpus and ingest it once through the CLI; the tests check the outcome."""
-    from pypdf import PageObject
 
     from ui import cli
 
@@ -141,16 +155,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (folder / "loop" / "self").symlink_to(folder / "loop", target_is_directory=True)
     (folder / "self-link.txt").symlink_to(folder / "self-link.txt")  # a link to itself
 
-    original = PageObject.extract_text
-
-    def exploding(self: Any, *args: Any, **kwargs: Any) -> str:
-        text = original(self, *args, **kwargs)
-        if "Detonator" in text:
-            raise KeyError("/Font resource missing (simulated pypdf failure)")
-        return str(text)
-
     mp = pytest.MonkeyPatch()
-    mp.setattr(PageObject, "extract_text", exploding)
+    make_pages_explode(mp)
     mp.setattr(cli, "_settings", lambda args: Settings(max_file_bytes=CAP))
     err_buf, out_buf = io.StringIO(), io.StringIO()
     mp.setattr("sys.stderr", err_buf)

@@ -225,3 +225,17 @@ def test_add_uploads_when_the_index_is_busy(tmp_path: Path, corpus: Path) -> Non
         result = add_uploads(corpus, index, [Upload("otters.txt", TEXT)])
     assert result.failure and "another ingestion" in result.failure and not result.added
     assert len(stored_files(corpus)) == 1  # kept: the next ingestion indexes it
+
+
+def test_a_pdf_read_in_part_is_added_with_a_warning(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+                                                    ) -> None:
+    """As the command line warns, the page says which pages of an upload were left out."""
+    from tests.test_hostile import EXPLODE, _pdf, make_pages_explode
+
+    make_pages_explode(monkeypatch)
+    upload = Upload("Ferry timetable.pdf", _pdf("The Tarnow ferry crosses the lake at dawn", EXPLODE))
+    result = add_uploads(corpus, tmp_path / "index", [upload])
+    assert not result.problems and [s.name for s in result.added] == ["Ferry timetable.pdf"]
+    doc_id = result.added[0].doc_id
+    assert [str(w) for w in result.warnings] == [
+        f"Ferry timetable.pdf ({doc_id}): page(s) 2 failed inside pypdf and were left out"]

@@ -228,6 +228,9 @@ def show_upload_result(result: UploadResult) -> None:
     already = [s for s in result.stored if s.indexed]
     if already:
         st.info(escape_md("Already in the corpus: " + ", ".join(f"{s.name} (as {s.doc_id})" for s in already)))
+    if result.warnings:
+        lines = "\n".join(f"- {escape_md(str(w))}" for w in result.warnings)
+        st.warning(f"{len(result.warnings)} file(s) were added in part:\n\n{lines}")
     if result.problems:
         lines = "\n".join(f"- {escape_md(str(p))}" for p in result.problems)
         st.error(f"{len(result.problems)} file(s) could not be added:\n\n{lines}")
