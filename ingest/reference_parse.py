@@ -1,0 +1,301 @@
+"""Parse one reference entry into fields.
+
+Entries are parsed by pattern, in a fixed order: identifiers are taken out first
+(so "doi:10.2307/2009958" cannot pass for a page range), then the authors and
+date, the title, the volume/issue/pages, and what is left before those numbers is
+the container or the publisher.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.models import Reference
+
+__all__ = ["AUTHOR_START", "LABEL", "backlink_label", "looks_like_reference", "parse_reference"]
+
+# --- patterns -------------------------------------------------------------------------
+
+_UC = "A-ZÀ-ÖØ-Þ"
+_PARTICLE = r"(?:(?:van|von|der|den|de|du|da|di|del|della|le|la|ter|ten|bin|al|el)\s+)*"
+_SURNAME = rf"{_PARTICLE}[{_UC}][\w'’]*(?:[-‐][{_UC}]?[\w'’]+)*"
+_GIVEN = rf"[{_UC}][\w'’]*\.?(?:[-‐][{_UC}][\w'’]*\.?)?"  # "Robert", "J.", "J.-P."
+_INITIALS = rf"(?:[{_UC}]\.\s?-?)+"
+AUTHOR_START = re.compile(
+    rf"^(?:{_SURNAME}(?:\s{_SURNAME})?,\s+{_GIVEN}"  # Jervis, Robert / van Evera, S.
+    rf"|{_INITIALS}\s?{_SURNAME}"  # R. Jervis
+    rf"|{_SURNAME}\s[{_UC}]{{1,3}}[,.])"  # Jervis R, (Vancouver)
+)
+_INITIALS_FIRST = re.compile(rf"^{_INITIALS}\s?{_SURNAME}")
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Spring|Summer|Autumn|Fall|Winter)\.?"
+)
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_DATE = (
+    rf"(?:n\.d\.|(?:\d{{1,2}}\s+)?(?:{_MONTH}\s+)?(?:\d{{1,2}},\s+)?{_YEAR}[a-z]?"
+    rf"(?:[-–/]\d{{1,2}}(?:[-–/]\d{{1,2}})?|[–-]{_YEAR})?(?:,\s+{_MONTH}(?:\s+\d{{1,2}})?)?)"
+)
+_EDITOR = r"\((?:[Ee]ds?|Hrsg)\.?\)"
+# "Jervis, Robert (1978). " — authors (no quotes, brackets only around "(ed.)"), then the date,
+# perhaps followed by the original date of a reprint: "(2010) [1979]."
+_AUTHORS_DATE = re.compile(
+    rf"^(?P<authors>(?:[^\"“”()]|{_EDITOR}){{2,300}}?)\s*\((?P<date>{_DATE})\)(?:\s*\[[^\]]{{1,20}}\])?[.,:]?\s*"
+)
+# Chicago author-date: "Jervis, Robert. 1978. "
+_AUTHORS_DOT_YEAR = re.compile(rf"^(?P<authors>[^\"“”]{{2,300}}?)\.\s+(?P<date>{_YEAR}[a-z]?|n\.d)\.\s+")
+_IEEE_AUTHORS = re.compile(
+    rf"^(?P<authors>{_INITIALS}\s?{_SURNAME}(?:(?:,\s*|\s+)(?:and\s+|&\s*)?{_INITIALS}\s?{_SURNAME})*"
+    rf"(?:,?\s+et al\.)?),\s+"
+)
+_VANCOUVER_AUTHORS = re.compile(
+    rf"^(?P<authors>{_SURNAME}\s[{_UC}]{{1,3}}(?:,\s*{_SURNAME}\s[{_UC}]{{1,3}})*(?:,?\s*et al)?)\.\s+"
+)
+_DATE_PAREN = re.compile(rf"\((?P<date>{_DATE})\)")
+_DATE_TRAIL = re.compile(rf"(?:^|[,.;]\s*)(?P<date>{_DATE})(?=\s*[.;,:]|\s*$)")
+LABEL = re.compile(r"^\s*(?:\[(?P<bracket>\d{1,4})\]|(?P<dot>\d{1,4})[.)])\s+(?=\S)")
+_OPENER = {")": "(", "]": "["}
+_BACKLINK = re.compile(r"^\s*(?:\^|↑)\s*(?:Jump up to:\s*)?")
+
+_IDENTIFIERS: list[tuple[str, re.Pattern[str]]] = [
+    ("doi", re.compile(r"(?:\bdoi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<v>10\.\d{4,9}/[^\s\"<>]+)", re.I)),
+    ("hdl", re.compile(r"(?:\bhdl:\s*|https?://hdl\.handle\.net/)(?P<v>[^\s\"<>]+)", re.I)),
+    ("jstor", re.compile(r"(?:\bJSTOR:?\s*|https?://(?:www\.)?jstor\.org/stable/)(?P<v>\d+)\b", re.I)),
+    ("s2cid", re.compile(r"\bS2CID:?\s*(?P<v>\d+)\b")),
+    ("issn", re.compile(r"\b(?:e-?|p-?)?ISSN:?\s*(?P<v>\d{4}-?\d{3}[\dXx])\b")),
+    ("isbn", re.compile(r"\bISBN(?:-1[03])?:?\s*(?P<v>\d[\d-]{8,15}[\dXx])\b")),
+    ("url", re.compile(r"<?(?P<v>https?://[^\s<>\"]+)>?")),
+]
+# Identifiers Reference has no field for, and CS1 boilerplate: removed so they do not
+# pass for a title, venue or page range.
+_NOISE = re.compile(
+    r"\b(?:PMID|PMC|OCLC|LCCN|Bibcode|arXiv|SSRN|CiteSeerX|ProQuest|Zbl|MR|EID):?\s*\S+"
+    r"|\((?:PDF|Report|Thesis|Preprint|Press release)\)"
+    r"|\b(?:Archived(?: \(PDF\))? from the original|Retrieved|Accessed)\b[^.]*(?:\.(?=\s|$)|$)"
+)
+_PAGES = r"[A-Za-z]?\d+[A-Za-z]?(?:\s*[–—‐-]+\s*[A-Za-z]?\d+[A-Za-z]?)?"
+# Volume/issue/pages shapes, most specific first; the first to give a field wins.
+_NUMBERS: list[re.Pattern[str]] = [
+    # 30 (2): 167–214 | 30(2), 167–214 — an issue in brackets is never a year.
+    re.compile(
+        rf"(?<![\w.])(?P<vol>\d{{1,5}})\s*\((?!{_YEAR}\))(?P<iss>[\w./–-]{{1,12}})\)"
+        rf"(?:\s*[:,]\s*(?:pp?\.\s*)?(?P<pages>{_PAGES}))?"
+    ),
+    re.compile(r"\b[Vv]ol(?:ume)?\.?\s*(?P<vol>\d+)"),
+    re.compile(r"\b(?:[Nn]o\.|[Nn]r\.|[Ii]ssue|[Nn]umber)\s*(?P<iss>\d+(?:[–/-]\d+)?)"),
+    re.compile(rf"\)\s*:\s*(?P<pages>{_PAGES})"),  # Chicago: World Politics 2 (1950): 171–201
+    re.compile(rf"(?<!\bat )(?<![\w])(?:pp?\.|pages)\s*(?P<pages>{_PAGES})"),  # "at p. 157" is a pinpoint
+    re.compile(r",\s*(?P<vol>\d{1,5}),\s*(?P<pages>\d+\s*[–—-]\s*\d+)"),  # APA without issue
+    re.compile(rf"(?:^|[.;]\s*)(?P<vol>\d{{1,5}}):\s*(?P<pages>{_PAGES})"),  # 30: 167–214
+]
+_PUBLISHER = re.compile(
+    r"\b(?:Press|Presses|Publish\w*|Publications|Books|Verlag|[EÉ]ditions|Routledge|Wiley|Springer|"
+    r"Elsevier|Penguin|Macmillan|Palgrave|Blackwell|Polity|SAGE|Norton|Random House|HarperCollins|"
+    r"Knopf|Clarendon|Longman|Pearson|McGraw|Addison|Brookings|RAND|Sons|Inc|Ltd)\b\.?|\bCo\.(?=\s|$)"
+)
+_SERIAL = re.compile(r"\b(?:Journal|Review|Quarterly|Proceedings|Magazine|Bulletin|Transactions|Letters|"
+                     r"Annals|Affairs|Studies|Series|Times|Post|News)\b")
+_EDITION = re.compile(r"^(?:\d+(?:st|nd|rd|th)|Revised|Second|Third|New)\s+ed(?:ition|\.)?$", re.I)
+_ABBREVIATIONS = {"vol", "no", "nr", "ed", "eds", "pp", "p", "vs", "st", "dr", "jr", "sr", "inc", "co", "ltd"}
+
+
+# --- one entry ------------------------------------------------------------------------
+
+
+def backlink_label(n: int) -> str:
+    """Encyclopedia back-links run a, b, ..., z, aa, ab, ..."""
+    return chr(ord("a") + n) if n < 26 else chr(ord("a") + n // 26 - 1) + chr(ord("a") + n % 26)
+
+
+def _strip_backlinks(text: str) -> str:
+    """ "^ a b c d Jervis" -> "Jervis". Only the a, b, c... sequence goes, so "^ de Gaulle" keeps "de"."""
+    m = _BACKLINK.match(text)
+    if not m:
+        return text
+    rest, n = text[m.end() :], 0
+    while (tok := re.match(r"([a-z]{1,2})\s+", rest)) and tok.group(1) == backlink_label(n):
+        rest, n = rest[tok.end() :], n + 1
+    return rest
+
+
+def _entry_text(raw: str) -> str:
+    """The entry without its number and back-links, whitespace collapsed."""
+    text = re.sub(r"\s+", " ", raw).strip()
+    if m := LABEL.match(text):
+        text = text[m.end() :]
+    return _strip_backlinks(text).strip()
+
+
+def _sentence_end(text: str, start: int = 0) -> int | None:
+    """Offset of the first sentence end in text[start:], ignoring initials and abbreviations."""
+    for m in re.finditer(r"[.?!](?=\s|$)", text[start:]):
+        pos = start + m.start()
+        if text[pos] == ".":
+            word = text[max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1 : pos]
+            if word.endswith((")", "]", '"', "”")):
+                return pos  # "(2nd ed.). Publisher": the period after a bracket ends the sentence
+            if "." in word or len(word.strip("(")) == 1 or word.lower() in _ABBREVIATIONS:
+                continue
+        return pos
+    return None
+
+
+def _tidy_name(name: str) -> str:
+    name = re.sub(rf"\s*{_EDITOR}|,?\s+eds?\.$", "", name).strip(" ,;:&")
+    # "Jervis, Robert." loses a sentence period; "Herz, J." keeps the period of its initial.
+    if name.endswith(".") and re.search(r"[a-z]{2}\.$", name) and not re.search(r"\b[JS]r\.$", name):
+        name = name[:-1]
+    return name
+
+
+def _split_authors(text: str) -> tuple[str, ...]:
+    """Split an author list as written: CS1 ("A, B; C, D"), APA ("A, B., & C, D."), IEEE ("B. A and D. C")."""
+    text = re.sub(r",?\s+et al\.?$", "", text.strip())
+    if _INITIALS_FIRST.match(text):
+        parts = re.split(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", text)
+    elif ";" in text:
+        parts = text.split(";")
+    elif all(re.fullmatch(rf"{_SURNAME}\s[{_UC}]{{1,3}}", c.strip()) for c in text.split(",")):
+        parts = text.split(",")  # Vancouver: "Jervis R, Snyder GH"
+    else:
+        parts = []
+        for piece in re.split(r",?\s+(?:&|and)\s+", text):
+            chunks = [c.strip() for c in piece.split(",")]
+            if len(chunks) >= 4 and len(chunks) % 2 == 0 and "." not in piece:
+                parts.extend(f"{a}, {b}" for a, b in zip(chunks[::2], chunks[1::2], strict=True))
+            else:
+                parts.extend(re.split(r"(?<=\.),\s+(?=[^\W\d_])", piece))  # APA: "Jervis, R., Snyder, G."
+    return tuple(n for n in (_tidy_name(p) for p in parts) if n)
+
+
+def _take_identifiers(text: str) -> tuple[dict[str, str], str]:
+    """Pull the identifiers out of an entry; return them and the text left."""
+    found: dict[str, str] = {}
+    for name, pattern in _IDENTIFIERS:
+        for m in pattern.finditer(text):
+            value = m.group("v").rstrip(".,;")
+            # a bracket closing around the identifier is not part of it; "10.1002/(SICI)x" keeps its own
+            while value[-1:] in _OPENER and value.count(value[-1]) > value.count(_OPENER[value[-1]]):
+                value = value[:-1]
+            if name == "isbn" and len(value.replace("-", "")) not in (10, 13):
+                continue
+            found.setdefault(name, value)
+        text = pattern.sub(lambda m: " " if m.group("v") else m.group(0), text)
+    text = _NOISE.sub(" ", text)
+    text = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s+", " ", text))
+    return found, re.sub(r"([.,;])(?:\s*[.,;])+(?=\s|$)", r"\1", text).strip()
+
+
+def _authors_and_date(work: str) -> tuple[tuple[str, ...], str | None, str]:
+    """Leading authors and date, and the text after them."""
+    for pattern in (_AUTHORS_DATE, _AUTHORS_DOT_YEAR):
+        m = pattern.match(work)
+        if m and (AUTHOR_START.match(m.group("authors")) or len(m.group("authors").split()) <= 6):
+            # "Snyder, Glenn H. 1984." : the period after the initial was taken as the separator
+            names = re.sub(r"(?<=\b[A-Z])$", ".", m.group("authors"))
+            return _split_authors(names), m.group("date"), work[m.end() :]
+    quote = re.search(r"[\"“]", work)
+    if quote and quote.start() > 0 and AUTHOR_START.match(work):
+        return _split_authors(work[: quote.start()]), None, work[quote.start() :]  # Herz, J. "Title", ...
+    for pattern in (_IEEE_AUTHORS, _VANCOUVER_AUTHORS):
+        if m := pattern.match(work):
+            return _split_authors(m.group("authors")), None, work[m.end() :]
+    return (), None, work
+
+
+def _title(rest: str) -> tuple[str | None, str]:
+    """The title (quoted, or the first sentence) and the text after it."""
+    rest = rest.lstrip(" .,:;")
+    if rest[:1] in ('"', "“"):
+        close = rest.find('"' if rest[0] == '"' else "”", 1)
+        if close > 0:
+            return rest[1:close].strip().rstrip(",.;:") or None, rest[close + 1 :]
+    end = _sentence_end(rest)
+    if end is None:
+        return (rest.strip() or None), ""
+    keep = end + 1 if rest[end] in "?!" else end
+    title = re.sub(r"\s*\((?:\w+|Revised) ed(?:ition|\.)?\)$", "", rest[:keep].strip())  # "(2nd ed.)"
+    return title or None, rest[end + 1 :]
+
+
+def _numbers(rest: str) -> tuple[dict[str, str], int, int]:
+    """Volume, issue and pages; with where the first of them starts and the last ends."""
+    found: dict[str, str] = {}
+    first, last = len(rest), 0
+    for pattern in _NUMBERS:
+        for m in pattern.finditer(rest):
+            got = {k: v for k, v in m.groupdict().items() if v and k not in found}
+            if not got:
+                continue
+            found.update(got)
+            first, last = min(first, m.start()), max(last, m.end())
+            break
+    return found, first, last
+
+
+def _venue(before: str, after: str, serial: bool, isbn: bool) -> tuple[str | None, str | None]:
+    """Container and publisher from the text between the title and the numbers (and after them)."""
+    before = before.strip(" .,;:(")
+    if re.match(r"In:?\s", before):
+        before = re.sub(r"^In:?\s+", "", before)
+        before = re.sub(rf"^.*?{_EDITOR}[.,]?\s*", "", before)  # the editors of the book
+    container = publisher = None
+    segments, pos = [], 0
+    while (end := _sentence_end(before, pos)) is not None:
+        segments.append(before[pos:end])
+        pos = end + 1
+    segments.append(before[pos:])
+    for seg in segments + [s for s in re.split(r"[.,]\s+", after) if _PUBLISHER.search(s)]:
+        seg = seg.strip(" .,;:()")
+        if not seg or re.fullmatch(_DATE, seg) or _EDITION.match(seg) or re.fullmatch(r"[\d\s–-]+", seg):
+            continue
+        if (_PUBLISHER.search(seg) and not _SERIAL.search(seg)) or re.match(r"^[^\d:]{2,40}:\s+\S", seg):
+            publisher = publisher or re.sub(r"^[^\d:]{2,40}:\s+", "", seg)  # "Princeton, NJ: X Press"
+        elif container is None and seg in segments:
+            container = seg
+    if container and not publisher and not serial and isbn:
+        return None, container  # a book: the one name after its title is its publisher
+    return container, publisher
+
+
+def parse_reference(raw: str, label: str, document: str) -> Reference:
+    """Parse one reference entry (CS1/encyclopedia, APA, Chicago, IEEE or Vancouver style) into fields."""
+    text = _entry_text(raw)
+    ids, work = _take_identifiers(text)
+    authors, date, rest = _authors_and_date(work)
+    title, rest = _title(rest)
+    nums, first, last = _numbers(rest)
+    cut = first
+    if date is None and (m := _DATE_PAREN.search(rest) or _DATE_TRAIL.search(rest)):
+        date, cut = m.group("date"), min(cut, m.start())
+    serial = bool(nums.get("vol") or nums.get("iss"))
+    container, publisher = _venue(rest[:cut], rest[last:], serial, "isbn" in ids)
+    found_year = re.search(_YEAR, date) if date else None
+    year = found_year.group(0) if found_year else None
+    precise = date and not re.fullmatch(rf"{_YEAR}[a-z]?|n\.d\.?", date)
+    return Reference(
+        id=f"{document}#{label}", document=document, label=label, raw=text, authors=authors,
+        year=year, date=date if precise else None, title=title, container=container,
+        volume=nums.get("vol"), issue=nums.get("iss"), pages=nums.get("pages"), publisher=publisher,
+        doi=ids.get("doi"), isbn=ids.get("isbn"), issn=ids.get("issn"), jstor=ids.get("jstor"),
+        s2cid=ids.get("s2cid"), hdl=ids.get("hdl"), url=ids.get("url"),
+    )
+
+
+def looks_like_reference(entry: str) -> bool:
+    """Whether an entry carries enough citation marks: three of author, date, quoted title,
+    identifier, volume/issue/pages or publisher, one of them a date or an identifier."""
+    text = _entry_text(entry)
+    ids, work = _take_identifiers(text)
+    date = _DATE_PAREN.search(work) or _DATE_TRAIL.search(work)
+    signature = bool(_AUTHORS_DATE.match(work) or _AUTHORS_DOT_YEAR.match(work)) and AUTHOR_START.match(work)
+    marks = [
+        AUTHOR_START.match(work),
+        date,
+        re.search(r"[\"“][^\"”]{3,}[\"”]", work),
+        ids,
+        any(p.search(work) for p in _NUMBERS) or _PUBLISHER.search(work) or _SERIAL.search(work),
+        signature,  # "Surname, G. (1999). " is a citation's own opening
+        _BACKLINK.match(LABEL.sub("", entry.lstrip(), count=1)),
+    ]
+    return sum(1 for x in marks if x) >= 3 and bool(date or ids)
