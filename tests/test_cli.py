@@ -15,8 +15,10 @@ from ui.cli import main
 
 from .conftest import ROOT
 
-CITATION_KEYS = {"marker": int, "passage_id": str, "document": str, "title": str, "page": (int, type(None)),
-                 "start": int, "end": int, "text": str, "quote": str, "score": float, "references": list}
+CITATION_KEYS: dict[str, type | tuple[type, ...]] = {
+    "marker": int, "passage_id": str, "document": str, "title": str, "page": (int, type(None)),
+    "start": int, "end": int, "text": str, "quote": str, "score": float, "references": list,
+}
 
 
 def check_answer_json(obj: dict[str, Any]) -> None:
