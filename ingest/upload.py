@@ -27,7 +27,7 @@ import re
 import secrets
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 from index.bundle import BundleError
 from index.embedder import ModelError
 from index.settings import Settings
-from ingest.pipeline import FileError, IngestReport, ingest
+from ingest.pipeline import FileError, IngestReport, Progress, ingest
 from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, decode_text, read_any
 from ingest.references import parse_bibtex
 
@@ -47,9 +47,6 @@ MAX_NAME_CHARS = 200
 TEXT_SUFFIX = {".md": ".md", ".markdown": ".md", ".rst": ".rst", ".bib": ".bib"}
 # What the browser's file picker offers (without dots, as st.file_uploader takes them).
 ACCEPTED_TYPES = sorted(s.lstrip(".") for s in SUPPORTED)
-
-Progress = Callable[[str, float], None]
-
 
 @dataclass(frozen=True)
 class Upload:
@@ -204,7 +201,7 @@ def toml_string(text: str) -> str:
 
 
 @contextmanager
-def _uploads_lock(corpus: Path) -> Iterator[None]:
+def uploads_lock(corpus: Path) -> Iterator[None]:
     """Serialise writers of manifest.toml across sessions and processes (a hidden lock file)."""
     folder = corpus / UPLOAD_FOLDER
     folder.mkdir(exist_ok=True)
@@ -228,7 +225,7 @@ def record_titles(corpus: Path, stored: Sequence[StoredUpload], when: datetime |
         return 0
     day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
     manifest = corpus / "manifest.toml"
-    with _uploads_lock(corpus):
+    with uploads_lock(corpus):
         existing = manifest.read_text(encoding="utf-8") if manifest.is_file() else ""
         try:
             tables = tomllib.loads(existing)

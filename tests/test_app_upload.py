@@ -183,3 +183,45 @@ def test_share_url() -> None:
     assert share_url("https://h.example/sb/documents", "glossary?term=x") == "https://h.example/sb/glossary?term=x"
     assert share_url("https://h.example/sb/glossary?term=old#top", "?q=x") == "https://h.example/sb/?q=x"
     assert share_url(None, "?q=x") == "?q=x" and share_url("javascript:alert(1)", "?q=x") == "?q=x"
+
+
+# --- removing an uploaded document ------------------------------------------------------------
+
+
+def has_button(at: AppTest, key: str) -> bool:
+    return any(b.key == key for b in at.button)
+
+
+def test_an_uploaded_document_can_be_removed_after_a_confirmation(writable: tuple[Path, Path],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.upload import Upload, add_uploads
+
+    corpus, index = writable
+    (otters,) = [s.doc_id for s in add_uploads(corpus, index, [Upload("Sea <b>otters.md", OTTERS)]).added]
+    # A document put in the corpus folder by hand has no remove button.
+    at = open_page(index, monkeypatch, DOCS_PAGE, doc=NOTES)
+    assert not has_button(at, "remove_document")
+    at = open_page(index, monkeypatch, DOCS_PAGE, doc=otters)
+    assert metrics(at)["Documents"] == "3"
+    at.button(key="remove_document").click().run()
+    assert "Remove Sea <b>otters.md (uploads/" in plain(at.warning[0].value)
+    at.button(key="remove_cancel").click().run()  # changed my mind: nothing happens
+    assert not at.warning and has_button(at, "remove_document") and (corpus / otters).exists()
+    at.button(key="remove_document").click().run()
+    at.button(key="remove_yes").click().run()
+    assert not at.exception and not at.error, at.exception
+    assert plain(at.success[0].value).startswith("Removed Sea <b>otters.md. The index now holds 2 documents")
+    assert metrics(at)["Documents"] == "2" and at.query_params.get("doc") != otters
+    assert not (corpus / otters).exists()
+    at = open_page(index, monkeypatch, None, q="What do sea otters do while they sleep?")
+    assert not any("otters.md" in h.value for h in at.html)
+
+
+def test_no_remove_button_on_a_read_only_server(writable: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.upload import Upload, add_uploads
+
+    corpus, index = writable
+    (otters,) = [s.doc_id for s in add_uploads(corpus, index, [Upload("otters.md", OTTERS)]).added]
+    monkeypatch.setenv("SOURCEBOOK_READ_ONLY", "1")
+    at = open_page(index, monkeypatch, DOCS_PAGE, doc=otters)
+    assert not has_button(at, "remove_document") and "otters.md" in plain(at.subheader[0].value)

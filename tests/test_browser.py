@@ -402,4 +402,16 @@ def test_upload_a_document_and_ask_about_it(writable_site: Server, page: Page, d
     expect(card).to_contain_text(f"[1] {OTTERS_NAME}")  # the uploaded name is the title, as text
     expect(card.locator("b b")).to_have_count(0)
     expect(card.locator("mark")).to_contain_text("Sea otters hold hands while they sleep")
+
+    # Removed again from its reader, after a confirmation: the file and its answers are gone.
+    doc_id = f"uploads/{stored[0].name}"
+    page.goto(writable_site.page_url("documents", doc=doc_id))
+    page.get_by_role("button", name="Remove this document").click()
+    page.get_by_role("button", name="Yes, remove it").click()
+    expect(page.get_by_text(f"Removed {OTTERS_NAME}.")).to_be_visible()
+    expect(sidebar.get_by_test_id("stMetric").filter(has_text="Documents")).to_contain_text("2")
+    assert not stored[0].exists()
+    page.goto(writable_site.page_url(q="Why do sea otters hold hands while they sleep?"))
+    expect(answer_or_abstention(page)).to_be_visible()
+    expect(page.get_by_text("so they do not drift apart")).to_have_count(0)
     assert dialogs == []

@@ -10,6 +10,7 @@ escaping; the only markup is ours.
 
 "Add documents" uploads files into the corpus folder and ingests it (ingest/upload.py
 checks and stores them; this page only shows the uploader, the progress and the result).
+A document added that way can be removed again from its reader (ingest/remove.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from index.engine import Engine
 from index.glossary import Glossary
 from index.models import Passage
 from index.settings import Settings, default_corpus_dir
+from ingest.pipeline import Progress
+from ingest.remove import RemoveResult, removable, remove_upload
 from ingest.upload import ACCEPTED_TYPES, Upload, UploadResult, add_uploads, megabytes
 from ui.pages_common import (
     get_engine,
@@ -185,6 +188,7 @@ def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
     st.subheader(escape_md(row.title))
     st.caption(escape_md(" · ".join(x for x in (row.path, row.source, row.licence) if x)))
     share_link(document_href(row.id), "Link to this document")
+    remove_section(engine, row)
     passages = reading_order(engine, str(engine.generation), row.id)
     if wanted and wanted not in {p.id for p in passages}:
         st.warning(f"No passage {escape_md(wanted)} in this document.")
@@ -204,16 +208,22 @@ UPLOAD_RESULT = "upload_result"  # session_state: the last upload's result, show
 UPLOADER_ROUND = "uploader_round"  # session_state: part of the uploader's key; a new key empties it
 
 
-def ingest_uploads(files: Sequence[UploadedFile], engine: Engine | None) -> UploadResult:
-    """Store and ingest the uploaded files, with a progress bar; what the "Ingest" button does."""
-    known = {sha: doc_id for doc_id, sha in indexed_files(engine, str(engine.generation))} if engine else {}
-    bar = st.progress(0.0, text="Checking the files…")
+def progress_bar(first: str) -> Progress:
+    """A progress bar, and the on_progress callback of ingest() that moves it."""
+    bar = st.progress(0.0, text=first)
 
     def on_progress(text: str, fraction: float) -> None:
         bar.progress(min(1.0, max(0.0, fraction)), text=escape_md(text[:1].upper() + text[1:]))
 
+    return on_progress
+
+
+def ingest_uploads(files: Sequence[UploadedFile], engine: Engine | None) -> UploadResult:
+    """Store and ingest the uploaded files, with a progress bar; what the "Ingest" button does."""
+    known = {sha: doc_id for doc_id, sha in indexed_files(engine, str(engine.generation))} if engine else {}
     uploads = [Upload(f.name, f.getvalue()) for f in files]
-    return add_uploads(default_corpus_dir(), index_dir(), uploads, Settings(), known, on_progress)
+    return add_uploads(default_corpus_dir(), index_dir(), uploads, Settings(), known,
+                       progress_bar("Checking the files…"))
 
 
 def show_upload_result(result: UploadResult) -> None:
@@ -263,11 +273,54 @@ def upload_section(engine: Engine | None) -> None:
         st.rerun()
 
 
+# --- removing an uploaded document -----------------------------------------------------
+
+REMOVE_CONFIRM = "remove_confirm"  # session_state: the document whose removal awaits a "yes"
+REMOVE_RESULT = "remove_result"  # session_state: (title, result) of the last removal, shown once
+
+
+def remove_section(engine: Engine, row: DocumentRow) -> None:
+    """"Remove this document", then a confirmation, for documents added in the web app only
+    (ingest/remove.py), and only where documents could be added (not read-only, ...)."""
+    if not removable(row.id) or upload_blocked(engine):
+        return
+    if st.session_state.get(REMOVE_CONFIRM) != row.id:
+        if st.button("Remove this document", key="remove_document",
+                     help="Deletes the uploaded file from the corpus folder and rebuilds the index without it."):
+            st.session_state[REMOVE_CONFIRM] = row.id
+            st.rerun()
+        return
+    st.warning(escape_md(f"Remove {row.title} ({row.id}) from the corpus folder and the index? "
+                         "The file is deleted; its passages leave every answer."))
+    yes, no = st.columns(2)
+    if yes.button("Yes, remove it", type="primary", key="remove_yes"):
+        result = remove_upload(default_corpus_dir(), index_dir(), row.id, Settings(), progress_bar("Removing…"))
+        st.session_state.pop(REMOVE_CONFIRM, None)
+        st.session_state[REMOVE_RESULT] = (row.title, result)
+        if result.failure is None:
+            st.query_params.pop("doc", None)
+            st.query_params.pop("passage", None)
+        st.rerun()
+    if no.button("Cancel", key="remove_cancel"):
+        st.session_state.pop(REMOVE_CONFIRM, None)
+        st.rerun()
+
+
+def show_remove_result(title: str, result: RemoveResult) -> None:
+    if result.failure is not None:
+        st.error(escape_md(f"{title} was not removed: {result.failure}."))
+    elif result.report is not None:
+        st.success(escape_md(f"Removed {title}. The index now holds {result.report.documents} documents "
+                             f"and {result.report.passages} passages."))
+
+
 # --- the page ----------------------------------------------------------------------------
 
 
 def documents_page() -> None:
     st.title("Documents")
+    if (removed := st.session_state.pop(REMOVE_RESULT, None)) is not None:
+        show_remove_result(*removed)
     engine = get_engine()
     rows = document_rows(engine, str(engine.generation)) if engine is not None else []
     if engine is None or not rows:
