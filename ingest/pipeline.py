@@ -327,7 +327,12 @@ def _build(
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
     step(f"embedding {len(body)} passages (unchanged ones are reused)", 0.6)
-    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report)
+
+    def embedded(done: int, total: int) -> None:
+        step(f"embedding passages: {done} of {total} done", 0.6 + 0.2 * done / max(total, 1))
+
+    chunks = embedded if step is not _no_progress else None
+    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks)
     bundle.test_pause("embedded")
     step("building the glossary", 0.8)
     builder = glossary_builder or build_glossary
@@ -380,9 +385,14 @@ def _passages(documents: list[Document], references: list[Reference], settings: 
 
 
 def _embed(
-    body: list[Passage], settings: Settings, index_dir: Path, progress: bool, report: IngestReport
+    body: list[Passage], settings: Settings, index_dir: Path, progress: bool, report: IngestReport,
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
-    """Passage vectors, their content keys, and the sentence vectors with each passage's first row."""
+    """Passage vectors, their content keys, and the sentence vectors with each passage's first row.
+
+    With `on_chunk` (the web app's progress bar), new passages are embedded `embed_chunk` at a
+    time and each chunk reported: embedding is most of an ingestion, and a bar that stands
+    still for minutes looks broken. Without it, in one call (the command line's own bar)."""
     embedder = get_embedder(settings.model)
     texts = [embed_text(p, settings) for p in body]
     keys = [embed_key(settings.model, t) for t in texts]
@@ -394,13 +404,18 @@ def _embed(
     per_passage: list[np.ndarray] = [np.zeros((0, embedder.dimension), dtype=np.float32)] * len(body)
     if todo:
         started = time.perf_counter()
-        fresh, fresh_sentences = embedder.encode_passages(
-            [texts[i] for i in todo], [spans[i] for i in todo], batch_size=settings.batch_size, progress=progress
-        )
+        size = settings.embed_chunk if on_chunk else len(todo)
+        for at in range(0, len(todo), size):
+            part = todo[at:at + size]
+            fresh, fresh_sentences = embedder.encode_passages(
+                [texts[i] for i in part], [spans[i] for i in part], batch_size=settings.batch_size, progress=progress
+            )
+            vectors[part] = fresh
+            for i, sv in zip(part, fresh_sentences, strict=True):
+                per_passage[i] = sv
+            if on_chunk:
+                on_chunk(at + len(part), len(todo))
         report.embed_seconds = time.perf_counter() - started
-        vectors[todo] = fresh
-        for i, sv in zip(todo, fresh_sentences, strict=True):
-            per_passage[i] = sv
     fresh_set = set(todo)
     for i, k in enumerate(keys):
         if i not in fresh_set:

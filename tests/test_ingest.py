@@ -136,3 +136,19 @@ def test_every_body_passage_has_one_stored_vector_per_sentence(engine: Engine) -
         vectors = engine.sentence_vectors_of(hit)
         assert hit.row >= 0 and vectors.shape == (len(hit.passage.sentences), engine.vectors.shape[1])
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)  # stored as float16
+
+
+def test_with_a_progress_bar_embedding_moves_it_chunk_by_chunk(tmp_path: Path, corpus_index: Path) -> None:
+    """The web app's bar moves within the embedding step; the vectors are the same as in one call."""
+    from index.bundle import load_embeddings
+    from index.settings import Settings
+
+    steps: list[tuple[str, float]] = []
+    report = ingest([CORPUS], tmp_path / "idx", Settings(embed_chunk=3), on_progress=lambda t, f: steps.append((t, f)))
+    chunks = [t for t, _ in steps if t.startswith("embedding passages:")]
+    n = report.passages
+    assert chunks == [f"embedding passages: {min(i, n)} of {n} done" for i in range(3, n + 3, 3)]
+    fractions = [f for _, f in steps]
+    assert fractions == sorted(fractions)
+    ours, whole = (load_embeddings(current_generation(p) or p) for p in (tmp_path / "idx", corpus_index))
+    assert ours.shape == whole.shape and np.allclose(ours, whole, atol=1e-4)
