@@ -68,9 +68,7 @@ def expected_type_bonus(question: str, sentence: str) -> float:
 def in_context(passage_sentences: list[str], i: int, section: str) -> str:
     """A sentence as embedded for scoring: led by its section heading, and by the sentence before
     when it opens with a pronoun ("He is the ..."), so that it is scored for what it is about."""
-    text = passage_sentences[i]
-    if i > 0 and _PRONOUN_START.match(text):
-        text = f"{passage_sentences[i - 1]} {text}"
+    text = with_antecedent(passage_sentences, i)
     return f"{section}: {text}" if section else text
 
 
@@ -138,21 +136,52 @@ def _candidate(question: str, qwords: set[str], qvec: np.ndarray, hit: SearchHit
     return Candidate(hit, index, text, score, vector)
 
 
-def select(candidates: list[Candidate], settings: Settings) -> list[Candidate]:
-    """The best sentence, then close runners-up that are not near-repeats of one already chosen."""
+def select(candidates: list[Candidate], settings: Settings, question: str = "",
+           form_words: frozenset[str] = frozenset()) -> list[Candidate]:
+    """The best sentence, then close runners-up that are not near-repeats of one already chosen
+    and that share a content word with the question (read with the sentence before when they
+    open with a pronoun): a runner-up close by meaning alone is often about something else
+    ("Who is Robert Jervis?" drew "He is the ... Professor at the University of Chicago", said
+    of Mearsheimer). `form_words` are the question's words that say nothing of its subject."""
     if not candidates:
         return []
     chosen = [candidates[0]]
     best = candidates[0].score
+    wanted = content_words(question) - form_words
     for c in candidates[1:]:
         if len(chosen) >= settings.answer_sentences or c.score < best - settings.sentence_margin:
             break
-        if any(float(c.vector @ x.vector) >= settings.redundancy for x in chosen):
+        # A pronoun sentence was scored with the one before it, so it looks like a repeat of
+        # that one ("He is the ... Professor" after "Mearsheimer is a political scientist").
+        if any(float(c.vector @ x.vector) >= settings.redundancy and not _follows(c, x) for x in chosen):
             continue
         if any(c.text == x.text for x in chosen):
             continue
+        if wanted and not wanted & content_words(with_antecedent(c.hit.passage.sentence_texts(), c.index)):
+            continue
         chosen.append(c)
     return chosen
+
+
+def _follows(c: Candidate, x: Candidate) -> bool:
+    """Is c the pronoun sentence right after x, in the same passage?"""
+    return (c.hit.passage.id == x.hit.passage.id and c.index == x.index + 1
+            and _PRONOUN_START.match(c.text) is not None)
+
+
+def with_antecedent(passage_sentences: list[str], i: int) -> str:
+    """A sentence, led by the one before it when it opens with a pronoun ("He is ...")."""
+    text = passage_sentences[i]
+    if i > 0 and _PRONOUN_START.match(text):
+        return f"{passage_sentences[i - 1]} {text}"
+    return text
+
+
+def _with_previous(c: Candidate) -> Candidate:
+    """The candidate quoting its passage from the previous sentence's start, verbatim."""
+    p = c.hit.passage
+    text = p.text[p.sentences[c.index - 1].start : p.sentences[c.index].end]
+    return Candidate(c.hit, c.index, text, c.score, c.vector)
 
 
 def compose(
@@ -164,10 +193,18 @@ def compose(
     parts: list[str] = []
     # Quote sentences of one passage in their reading order, passages by first choice.
     order = {c.hit.passage.id: n for n, c in enumerate(chosen)}
+    picked = {(c.hit.passage.id, c.index) for c in chosen}
+    indexes: dict[str, list[int]] = {}  # per passage, the sentences quoted
     for c in sorted(chosen, key=lambda c: (order[c.hit.passage.id], c.index)):
         pid = c.hit.passage.id
         if pid not in markers:
             markers[pid] = len(markers) + 1
+        # "He is the ... Professor" alone says nothing of who he is: the sentence before, which
+        # says it, is quoted with it (unless it is quoted already).
+        if (pid, c.index - 1) not in picked and with_antecedent(c.hit.passage.sentence_texts(), c.index) != c.text:
+            c = _with_previous(c)
+            indexes.setdefault(pid, []).append(c.index - 1)
+        indexes.setdefault(pid, []).append(c.index)
         quoted.setdefault(pid, []).append(c)
         parts.append(f"{c.text} [{markers[pid]}]")
     citations = []
@@ -180,7 +217,7 @@ def compose(
                 passage=p,
                 quote=" ".join(c.text for c in cands),
                 score=max(c.score for c in cands),
-                references=refs_for(p, [c.index for c in cands]),
+                references=refs_for(p, indexes[pid]),
             )
         )
     return " ".join(parts), citations

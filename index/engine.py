@@ -36,11 +36,13 @@ _SOURCE_QUESTION = re.compile(
 # Of those, the ones that name a work and ask about it (its DOI, its author, where it appeared).
 _ABOUT_A_WORK = re.compile(
     r"\b(?:doi|isbn|issn|jstor)\b|\bwho\s+(?:wrote|authored|published|is the author)\b"
-    r"|\bpublished\s+(?:in|by|where)\b|\bwhich\s+(?:journal|publisher)\b",
+    r"|\bpublished\s+(?:in|by|where)\b|\bwhich\s+(?:journal|publisher)\b"
+    r"|\b(?:when|what\s+year|which\s+year)\b.*\b(?:published|written|appear(?:ed)?)\b|\bauthors?\s+of\b",
     re.I,
 )
 # Words of a question's form, not of its subject: they say nothing about being on topic.
-_QUESTION_WORDS = {"mean", "meaning", "defin", "describ", "explain", "tell", "happen", "differ", "difference"}
+_QUESTION_WORDS = frozenset({"mean", "meaning", "defin", "describ", "explain", "tell", "happen", "differ",
+                             "difference"})
 _DEFINITION_QUESTION = re.compile(
     r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{2,80}?)\s*\??\s*$", re.I
 )
@@ -210,9 +212,10 @@ class Engine:
             if defined is not None:
                 return defined
             return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]), message=reason)
-        chosen = self._definition_first(asked, candidates, select(candidates, self.settings))
+        chosen = self._definition_first(asked, candidates,
+                                        select(candidates, self.settings, question, _QUESTION_WORDS))
         if _SOURCE_QUESTION.search(question):
-            sourced = self._supporting_sources(question, chosen)
+            sourced = self._supporting_sources(question, chosen[:1] + [c for c in candidates if c is not chosen[0]])
             if sourced is not None:
                 return sourced
         text, citations = compose(chosen, self.references_for)
@@ -295,11 +298,16 @@ class Engine:
         passage, index = (ranked[0].hit.passage, ranked[0].index) if ranked else sites[0]
         return self._sourced(question, passage, index, (ref,), best[0][1])
 
-    def _supporting_sources(self, question: str, chosen: list[Candidate]) -> Answer | None:
-        """"Which source supports …?": the best answering sentence and the references it cites."""
-        top = chosen[0]
-        refs = self.references_for(top.hit.passage, [top.index])
-        return self._sourced(question, top.hit.passage, top.index, refs, top.score) if refs else None
+    def _supporting_sources(self, question: str, candidates: list[Candidate]) -> Answer | None:
+        """"Which source supports …?": the best answering sentence that cites something, among
+        those within `sentence_margin` of the best, and the references it cites."""
+        for c in candidates:
+            if c.score < candidates[0].score - self.settings.sentence_margin:
+                break
+            refs = self.references_for(c.hit.passage, [c.index])
+            if refs:
+                return self._sourced(question, c.hit.passage, c.index, refs, c.score)
+        return None
 
     def _sourced(self, question: str, passage: Passage, index: int, refs: tuple[Reference, ...],
                  score: float) -> Answer:

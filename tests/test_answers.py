@@ -81,3 +81,27 @@ def test_who_is_a_person_named_without_initials(engine: Any) -> None:
 def test_noise_topics_and_near_misses_abstain(engine: Any, question: str) -> None:
     # Only publication snippets (noise) mention these; "security" passages match by meaning alone.
     assert engine.ask(question).abstained
+
+
+def test_a_pronoun_sentence_is_quoted_with_the_sentence_it_refers_to(engine: Any) -> None:
+    # "He is the ... Professor" alone would not say who; quoted, it follows the sentence that does.
+    for question in ("Where does Mearsheimer teach?", "At which university is Mearsheimer a professor?"):
+        answer = engine.ask(question)
+        assert "University of Chicago" in answer.text, question
+        before = answer.text.split("He is the R. Wendell Harrison")[0]
+        assert "Mearsheimer" in before, answer.text
+    # Quoted from the sentence before, verbatim, as one highlight.
+    (citation,) = engine.ask("At which university is Mearsheimer a professor?").citations
+    assert citation.quote.startswith("John Joseph Mearsheimer") and citation.quote in citation.passage.text
+
+
+def test_runners_up_share_a_word_with_the_question(engine: Any) -> None:
+    # The corpus says little of Jervis; Mearsheimer's "He is the ... Professor" used to join by meaning alone.
+    answer = engine.ask("Who is Robert Jervis?")
+    assert "Robert Jervis" in answer.text and "Distinguished Service Professor" not in answer.text
+
+
+def test_when_a_work_was_published_is_answered_from_its_reference(engine: Any) -> None:
+    answer = engine.ask("What year was Cooperation Under the Security Dilemma published?")
+    assert not answer.abstained and "Source: Jervis, Robert (1978)" in answer.text
+    assert [r.title for r in answer.citations[0].references] == ["Cooperation Under the Security Dilemma"]
