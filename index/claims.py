@@ -67,6 +67,7 @@ from index.answer import content_words, in_context
 from index.engine import Engine
 from index.models import Citation, Passage
 from index.store import STOPWORDS
+from index.work_claims import check_work_claim
 
 Verdict = Literal["supported", "contradicted", "not_supported"]
 
@@ -370,6 +371,10 @@ def check_claim(engine: Engine, claim: str) -> ClaimCheck:
             verdict, reasons, chosen = v, why, a
         if verdict == "supported":
             break
+    if chosen is None and (work := check_work_claim(engine, claim, qvec)) is not None:
+        # The prose is silent, but the claim is about a work: its reference entry decides.
+        verdict, why, citation = work
+        return ClaimCheck(claim, verdict, citation.score, (citation,), tuple(why))
     if chosen is None:
         if not reasons:
             reasons = [f"closest text is not close enough (cosine {best.cosine:.2f})"]

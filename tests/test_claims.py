@@ -130,3 +130,29 @@ def test_negation_is_compared_clause_by_clause() -> None:
     assert not negation_conflict("Butterfield viewed the dilemma as the cause of war.", source)
     assert negation_conflict("Butterfield viewed anarchy as its source.", source)
     assert not negation_conflict("Butterfield didn't view anarchy as its source.", source)
+
+
+# --- claims about a work, checked against its reference entry (index/work_claims.py) ----------
+
+PMIP = "Perception and Misperception in International Politics"
+
+
+@pytest.mark.parametrize(("claim", "verdict", "reason"), [
+    (f"Jervis wrote {PMIP} in 1976.", "supported", None),
+    (f"Robert Jervis is the author of {PMIP.lower()}.", "supported", None),
+    ("Paul Roe published The Intrastate Security Dilemma in 1999.", "supported", None),  # main title only
+    (f"Jervis wrote {PMIP} in 1985.", "contradicted", "the reference gives 1976, not 1985"),
+    (f"Herz wrote {PMIP}.", "contradicted", "the reference's author is Jervis, Robert, not herz"),
+    (f"{PMIP} is a classic of the field.", "not_supported", None),  # nothing the entry records
+])
+def test_a_claim_about_a_work_is_checked_against_its_reference(claims_engine: Engine, claim: str, verdict: str,
+                                                               reason: str | None) -> None:
+    check = check_claim(claims_engine, claim)
+    assert check.verdict == verdict, (check.verdict, check.reasons)
+    if verdict != "not_supported":
+        (citation,) = check.evidence
+        assert citation.references and citation.references[0].title and citation.references[0].title.startswith(
+            ("Perception", "The Intrastate"))
+        assert citation.quote in citation.passage.text  # a sentence that cites the work
+    if reason:
+        assert reason in check.reasons

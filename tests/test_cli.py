@@ -105,6 +105,15 @@ def test_check_json(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert obj["evidence"] and "1950" in obj["evidence"][0]["quote"]
 
 
+def test_check_text_says_why(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    claim = "Jervis wrote Perception and Misperception in International Politics in 1985."
+    assert main(["check", claim, "--index", str(corpus_index)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("contradicted (") and lines[0].endswith(claim)
+    assert lines[1] == "  why: the reference gives 1976, not 1985"
+    assert lines[2].startswith("  [1] ") and lines[3].startswith("      ↳ Jervis, Robert (1976).")
+
+
 def test_glossary_cli(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["glossary", "--json", "--index", str(corpus_index)]) == 0
     entries = json.loads(capsys.readouterr().out)

@@ -170,6 +170,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             _print_json(result.to_json())
         else:
             print(f"{result.verdict} ({result.score:.2f}): {claim}")
+            if result.reasons:
+                print(f"  why: {'; '.join(result.reasons)}")
             for c in result.evidence:
                 print(f"  [{c.marker}] {c.passage.title}: “{c.quote}”")
                 for r in c.references:

@@ -1,0 +1,90 @@
+"""Claims about a work of the bibliography, checked against its reference entry.
+
+"Jervis wrote Perception and Misperception in International Politics in 1976" is rarely said
+in a passage's prose: the reference list says it. When a claim names a work by its title, its
+year and author are compared with the entry's. A year or an author the entry contradicts makes
+the claim contradicted; the entry's own year or author makes it supported. The evidence is a
+sentence of the corpus that cites the work, with the entry. A claim that only mentions a title
+("Perception and Misperception in International Politics is a classic") is left to the text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.models import Citation, Reference
+
+if TYPE_CHECKING:
+    from index.claims import Verdict
+    from index.engine import Engine
+
+_WORD = re.compile(r"[a-z0-9]+")
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+MIN_TITLE_CHARS = 8  # "Fear Factor" names a work; "War" does not
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _titles(ref: Reference) -> list[str]:
+    """The title as written and its main part (before a colon), normalised."""
+    if not ref.title:
+        return []
+    forms = {_norm(ref.title), _norm(ref.title.split(":")[0])}
+    return [t for t in forms if len(t) >= MIN_TITLE_CHARS and " " in t]
+
+
+def surname(author: str) -> str:
+    """"Jervis, Robert" and "Robert Jervis" -> "jervis"."""
+    name = author.split(",")[0] if "," in author else (author.split() or [""])[-1]
+    return _norm(name)
+
+
+def named_work(references: list[Reference], claim: str) -> tuple[Reference, str] | None:
+    """The reference whose title the claim quotes (longest title first), and the rest of the claim."""
+    text = f" {_norm(claim)} "
+    best: tuple[int, Reference, str] | None = None
+    for ref in references:
+        for title in _titles(ref):
+            if f" {title} " in text and (best is None or len(title) > best[0]):
+                best = (len(title), ref, text.replace(f" {title} ", " ", 1))
+    return (best[1], best[2]) if best else None
+
+
+def check_work_claim(engine: Engine, claim: str, qvec: np.ndarray) -> tuple[Verdict, list[str], Citation] | None:
+    """The verdict of the work's reference entry on a claim naming it, the reasons, and a sentence
+    citing the work as evidence; None when the claim names no work, says nothing the entry
+    records, or no sentence of the corpus cites the work."""
+    found = named_work(engine.references, claim)
+    if found is None:
+        return None
+    ref, rest = found
+    words = set(rest.split())
+    years = set(_YEAR.findall(rest))
+    own = {surname(a) for a in ref.authors} - {""}
+    others = {surname(a) for r in engine.references for a in r.authors} - own - {""}
+    named_own, named_other = own & words, others & words
+    year = (ref.year or "")[:4]
+    verdict: Verdict
+    reasons: list[str] = []
+    if years and year and year not in years:
+        verdict, reasons = "contradicted", [f"the reference gives {year}, not {', '.join(sorted(years))}"]
+    elif named_other and not named_own:
+        wrong = ", ".join(sorted(named_other))
+        verdict, reasons = "contradicted", [f"the reference's author is {'; '.join(ref.authors)}, not {wrong}"]
+    elif (named_own or (years and year in years)) and not named_other:
+        verdict = "supported"
+    else:
+        return None
+    sites = engine.citing(ref)
+    if not sites:
+        return None
+    passage, index = sites[0]
+    s = passage.sentences[index]
+    row = next(i for i, r in enumerate(engine.references) if r is ref)
+    score = float(engine.reference_vectors[row] @ qvec) if len(engine.reference_vectors) else 1.0
+    return verdict, reasons, Citation(1, passage, passage.text[s.start : s.end], score, (ref,))
