@@ -68,9 +68,10 @@ class Engine:
         wanted = settings or Settings()
         self.generation, self.manifest = bundle.check_generation(index_dir, model=wanted.model)
         built = Settings.from_json(self.manifest.get("settings", {}))
-        # Cutting-time settings come from the bundle; query-time ones from the caller.
+        # Cutting-time settings (and the BM25 weights baked into the postings) come from the
+        # bundle; query-time ones from the caller.
         self.settings = wanted.with_(max_chars=built.max_chars, overlap_sentences=built.overlap_sentences,
-                                     embed_context=built.embed_context)
+                                     embed_context=built.embed_context, section_weight=built.section_weight)
         self.embedder = embedder or get_embedder(self.settings.model)
         if self.settings.query_runtime == "onnx":
             self.embedder.enable_fast_queries()
