@@ -156,3 +156,11 @@ def test_a_claim_about_a_work_is_checked_against_its_reference(claims_engine: En
         assert citation.quote in citation.passage.text  # a sentence that cites the work
     if reason:
         assert reason in check.reasons
+
+
+def test_a_pronoun_sentence_is_shown_with_the_sentence_it_refers_to(claims_engine: Engine) -> None:
+    check = check_claim(claims_engine, "Mearsheimer is a professor at the University of Chicago.")
+    assert check.verdict == "supported"
+    quote = check.evidence[0].quote
+    assert quote.startswith("John Joseph Mearsheimer") and quote.endswith("University of Chicago.")
+    assert quote in check.evidence[0].passage.text
