@@ -39,9 +39,11 @@ def _titles(ref: Reference) -> list[str]:
 
 
 def surname(author: str) -> str:
-    """"Jervis, Robert" and "Robert Jervis" -> "jervis"."""
-    name = author.split(",")[0] if "," in author else (author.split() or [""])[-1]
-    return _norm(name)
+    """"Jervis, Robert", "Robert Jervis" -> "jervis"; "van Evera, Stephen" -> "evera" (claims are
+    compared word by word)."""
+    name = author.split(",")[0] if "," in author else author
+    words = _norm(name).split()
+    return words[-1] if words else ""
 
 
 def named_work(references: list[Reference], claim: str) -> tuple[Reference, str] | None:

@@ -164,3 +164,11 @@ def test_a_pronoun_sentence_is_shown_with_the_sentence_it_refers_to(claims_engin
     quote = check.evidence[0].quote
     assert quote.startswith("John Joseph Mearsheimer") and quote.endswith("University of Chicago.")
     assert quote in check.evidence[0].passage.text
+
+
+@pytest.mark.parametrize(("author", "key"), [("Jervis, Robert", "jervis"), ("Robert Jervis", "jervis"),
+                                             ("van Evera, Stephen", "evera"), ("", "")])
+def test_authors_are_compared_by_surname(author: str, key: str) -> None:
+    from index.work_claims import surname
+
+    assert surname(author) == key
