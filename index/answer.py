@@ -166,22 +166,26 @@ def select(candidates: list[Candidate], settings: Settings, question: str = "",
 def _follows(c: Candidate, x: Candidate) -> bool:
     """Is c the pronoun sentence right after x, in the same passage?"""
     return (c.hit.passage.id == x.hit.passage.id and c.index == x.index + 1
-            and _PRONOUN_START.match(c.text) is not None)
+            and opens_with_pronoun(c.hit.passage.sentence_texts(), c.index))
+
+
+def opens_with_pronoun(passage_sentences: list[str], i: int) -> bool:
+    """Does sentence i open with a pronoun that points back to the sentence before ("He is ...")?"""
+    return i > 0 and _PRONOUN_START.match(passage_sentences[i]) is not None
 
 
 def with_antecedent(passage_sentences: list[str], i: int) -> str:
     """A sentence, led by the one before it when it opens with a pronoun ("He is ...")."""
     text = passage_sentences[i]
-    if i > 0 and _PRONOUN_START.match(text):
-        return f"{passage_sentences[i - 1]} {text}"
-    return text
+    return f"{passage_sentences[i - 1]} {text}" if opens_with_pronoun(passage_sentences, i) else text
 
 
-def _with_previous(c: Candidate) -> Candidate:
-    """The candidate quoting its passage from the previous sentence's start, verbatim."""
-    p = c.hit.passage
-    text = p.text[p.sentences[c.index - 1].start : p.sentences[c.index].end]
-    return Candidate(c.hit, c.index, text, c.score, c.vector)
+def quote_from_antecedent(p: Passage, first: int, last: int) -> str | None:
+    """Sentences first..last quoted verbatim from the sentence before `first`, when `first` opens
+    with a pronoun ("He is the ... Professor" says nothing of who he is); None when it does not."""
+    if not opens_with_pronoun(p.sentence_texts(), first):
+        return None
+    return p.text[p.sentences[first - 1].start : p.sentences[last].end]
 
 
 def compose(
@@ -199,10 +203,9 @@ def compose(
         pid = c.hit.passage.id
         if pid not in markers:
             markers[pid] = len(markers) + 1
-        # "He is the ... Professor" alone says nothing of who he is: the sentence before, which
-        # says it, is quoted with it (unless it is quoted already).
-        if (pid, c.index - 1) not in picked and with_antecedent(c.hit.passage.sentence_texts(), c.index) != c.text:
-            c = _with_previous(c)
+        # The sentence a pronoun points back to is quoted with it, unless it is quoted already.
+        if (pid, c.index - 1) not in picked and (lead := quote_from_antecedent(c.hit.passage, c.index, c.index)):
+            c = Candidate(c.hit, c.index, lead, c.score, c.vector)
             indexes.setdefault(pid, []).append(c.index - 1)
         indexes.setdefault(pid, []).append(c.index)
         quoted.setdefault(pid, []).append(c)

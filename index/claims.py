@@ -63,7 +63,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.answer import content_words, in_context, with_antecedent
+from index.answer import content_words, in_context, quote_from_antecedent
 from index.engine import Engine
 from index.models import Citation, Passage
 from index.store import STOPWORDS
@@ -316,10 +316,7 @@ def _citation(engine: Engine, a: Alignment, marker: int) -> Citation:
     """The alignment as evidence. A sentence opening with a pronoun is quoted from the sentence
     before ("He is the ... Professor" says nothing of who he is); the verdict rests on it alone."""
     refs = engine.references_for(a.passage, list(a.indexes))
-    first = a.indexes[0]
-    quote = a.text
-    if first > 0 and with_antecedent(a.passage.sentence_texts(), first) != a.passage.sentence_texts()[first]:
-        quote = a.passage.text[a.passage.sentences[first - 1].start : a.passage.sentences[a.indexes[-1]].end]
+    quote = quote_from_antecedent(a.passage, a.indexes[0], a.indexes[-1]) or a.text
     return Citation(marker=marker, passage=a.passage, quote=quote, score=a.cosine, references=refs)
 
 
