@@ -41,11 +41,12 @@ from index import bm25, store
 from index.models import Document, GlossaryEntry, Passage, Reference
 from index.settings import Settings
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 VECTOR_FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "sentences.npy", "sentence_rows.npy")
 FILES = (*VECTOR_FILES, "faiss.index", *bm25.FILES)
-# Formats whose vectors an ingestion may reuse: 4 added the BM25 postings and changed no vector.
-REUSABLE_FORMATS = (3, FORMAT_VERSION)
+# Formats whose vectors an ingestion may reuse: 4 added the BM25 postings and 5 page labels and
+# section paths; neither changed a vector.
+REUSABLE_FORMATS = (3, 4, FORMAT_VERSION)
 
 
 class BundleError(RuntimeError):

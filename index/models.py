@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-PassageKind = Literal["body", "noise", "heading"]
+# body: prose, embedded and quoted; code: a code or console block, kept whole and shown as code;
+# noise: shown marked (boilerplate, contents pages, figure text, formulas), never embedded or quoted.
+PassageKind = Literal["body", "noise", "heading", "code"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Document:
     page_starts: tuple[int, ...] = ()  # offset of page 1, 2, ... (empty when the format has no pages)
     source: str | None = None
     licence: str | None = None
+    page_labels: tuple[str | None, ...] = ()  # the label printed on page 1, 2, ... (None: unknown)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding character `offset`, or None for page-less formats."""
@@ -37,6 +40,12 @@ class Document:
                 break
         return page
 
+    def page_label(self, page: int | None) -> str | None:
+        """The label printed on a 1-based page ("28", "iv"), or None when unknown."""
+        if page is None or not 0 < page <= len(self.page_labels):
+            return None
+        return self.page_labels[page - 1]
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -47,6 +56,7 @@ class Provenance:
     page: int | None
     start: int
     end: int
+    page_label: str | None = None  # the page's printed label, when it has one
 
 
 @dataclass(frozen=True)
@@ -79,11 +89,13 @@ class Passage:
     section: str = ""
     also: tuple[Provenance, ...] = ()
     note: str = ""  # why a "noise" passage is noise ("boilerplate", "truncated snippet", ...)
+    page_label: str | None = None  # the printed label of `page` ("28" for PDF page 32), None if unknown
+    section_path: tuple[str, ...] = ()  # the headings above the passage, outermost first
 
     @property
     def provenances(self) -> tuple[Provenance, ...]:
         """Every place this text stands, its own first."""
-        own = Provenance(self.document, self.title, self.page, self.start, self.end)
+        own = Provenance(self.document, self.title, self.page, self.start, self.end, self.page_label)
         return (own, *self.also)
 
     def sentence_texts(self) -> list[str]:
@@ -92,6 +104,7 @@ class Passage:
     def location_json(self) -> dict[str, Any]:
         """The passage's id, provenance and text, as `ask --json` and `search --json` print them."""
         return {"passage_id": self.id, "document": self.document, "title": self.title, "page": self.page,
+                "page_label": self.page_label, "section": list(self.section_path) or None,
                 "start": self.start, "end": self.end, "text": self.text}
 
     @property

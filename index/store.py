@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 
 SCHEMA = """
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT, title TEXT, sha256 TEXT, text TEXT,
-                        page_starts TEXT, source TEXT, licence TEXT);
+                        page_starts TEXT, source TEXT, licence TEXT, page_labels TEXT);
 CREATE TABLE passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, document TEXT, title TEXT,
                        page INTEGER, start INTEGER, "end" INTEGER, text TEXT, sentences TEXT, kind TEXT,
-                       section TEXT, also TEXT, embed_key TEXT, note TEXT);
+                       section TEXT, also TEXT, embed_key TEXT, note TEXT, page_label TEXT, section_path TEXT);
 CREATE INDEX passages_by_document ON passages(document, start);
 CREATE TABLE refs (id TEXT PRIMARY KEY, document TEXT, label TEXT, data TEXT, vector BLOB);
 CREATE TABLE glossary (term TEXT PRIMARY KEY, data TEXT);
@@ -36,20 +36,23 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(text, section, content='passages', 
 
 
 def passage_row(row: int, p: Passage, embed_key: str) -> tuple[Any, ...]:
+    """A passage as a row of the passages table, in the column order of SCHEMA."""
     return (
         row, p.id, p.document, p.title, p.page, p.start, p.end, p.text,
         json.dumps([[s.start, s.end, list(s.refs)] for s in p.sentences]),
         p.kind, p.section, json.dumps([asdict(a) for a in p.also]), embed_key, p.note,
+        p.page_label, json.dumps(list(p.section_path), ensure_ascii=False),
     )
 
 
-def passage_from_row(r: Sequence[Any]) -> Passage:
+def passage_from_row(r: sqlite3.Row) -> Passage:
+    """A passage read back from its row, by column name."""
     return Passage(
-        id=r[1], document=r[2], title=r[3], page=r[4], start=r[5], end=r[6], text=r[7],
-        sentences=tuple(Sentence(s, e, tuple(refs)) for s, e, refs in json.loads(r[8])),
-        kind=r[9], section=r[10] or "",
-        also=tuple(Provenance(**a) for a in json.loads(r[11])),
-        note=(r[13] or "") if len(r) > 13 else "",  # bundles written before the column existed
+        id=r["id"], document=r["document"], title=r["title"], page=r["page"], start=r["start"], end=r["end"],
+        text=r["text"], sentences=tuple(Sentence(s, e, tuple(refs)) for s, e, refs in json.loads(r["sentences"])),
+        kind=r["kind"], section=r["section"] or "",
+        also=tuple(Provenance(**a) for a in json.loads(r["also"])),
+        note=r["note"] or "", page_label=r["page_label"], section_path=tuple(json.loads(r["section_path"] or "[]")),
     )
 
 
@@ -77,13 +80,13 @@ def write(path: Path, data: BundleData) -> None:
     try:
         con.executescript(SCHEMA)
         con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
-            [(d.id, d.path, d.title, d.sha256, d.text, json.dumps(list(d.page_starts)), d.source, d.licence)
-             for d in data.documents],
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+            [(d.id, d.path, d.title, d.sha256, d.text, json.dumps(list(d.page_starts)), d.source, d.licence,
+              json.dumps(list(d.page_labels), ensure_ascii=False)) for d in data.documents],
         )
         keys = list(data.embed_keys) + [""] * (len(data.passages) - len(data.embed_keys))
         con.executemany(
-            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [passage_row(i, p, keys[i]) for i, p in enumerate(data.passages)],
         )
         con.execute(
@@ -116,6 +119,7 @@ class Store:
         con = getattr(self._local, "con", None)
         if con is None:
             con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            con.row_factory = sqlite3.Row  # rows are read by column name (and still by position)
             self._local.con = con
         return con
 
@@ -144,10 +148,11 @@ class Store:
         return [r[0] for r in self._con().execute("SELECT embed_key FROM passages WHERE kind='body' ORDER BY row")]
 
     def documents(self) -> list[Document]:
-        cur = self._con().execute("SELECT id, path, title, sha256, text, page_starts, source, licence FROM documents")
+        cur = self._con().execute("SELECT * FROM documents")
         return [
-            Document(id=r[0], path=r[1], title=r[2], sha256=r[3], text=r[4],
-                     page_starts=tuple(json.loads(r[5])), source=r[6], licence=r[7])
+            Document(id=r["id"], path=r["path"], title=r["title"], sha256=r["sha256"], text=r["text"],
+                     page_starts=tuple(json.loads(r["page_starts"])), source=r["source"], licence=r["licence"],
+                     page_labels=tuple(json.loads(r["page_labels"] or "[]")))
             for r in cur
         ]
 

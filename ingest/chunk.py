@@ -2,8 +2,10 @@
 
 Paragraphs are packed together while they fit `max_chars`; a longer paragraph is cut
 into windows of whole sentences that overlap by `overlap_sentences`. Headings are
-not passages: they name the section of the passages under them. Noise paragraphs
-become passages of kind "noise", which are shown but never embedded or quoted.
+not passages: they name the section of the passages under them (and, with their
+levels, the section path). Noise paragraphs (boilerplate, contents pages, figure
+text, formulas) become passages of kind "noise", which are shown but never embedded
+or quoted; a code block becomes one passage of kind "code", kept whole.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from functools import cached_property
 from index.models import Document, Passage, PassageKind, Provenance, Sentence
 from index.settings import Settings
 from ingest.noise import is_noise_sentence, noise_reason
-from ingest.text import Block, clean, sentence_spans
+from ingest.text import Block, BlockKind, clean, sentence_spans
 
 # A "sentence" longer than this (a 5 MB line, a table flattened to one line) is cut at
 # whitespace so that no passage grows without bound.
@@ -45,6 +47,8 @@ class Para:
     noise: str | None = None
     after_gap: bool = False  # follows a wide blank gap: a passage starts here
     duplicates: list[Provenance] = field(default_factory=list)
+    section_path: tuple[str, ...] = ()
+    code: bool = False  # a code or console block: one unit, never cut into sentences
 
     @cached_property
     def key(self) -> str:
@@ -71,28 +75,50 @@ def _units(text: str, start: int, end: int, markers: bool) -> list[Unit]:
     return out
 
 
+# Why blocks of these kinds are kept out of answers (shown marked in the reader).
+NOISE_KINDS: dict[BlockKind, str] = {
+    "navigation": "navigation (contents, index)",
+    "figure": "figure or table text",
+    "math": "formula",
+}
+
+
 def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool) -> list[Para]:
-    """The document's paragraphs (reference-list blocks skipped), each knowing its section and noise."""
+    """The document's paragraphs (reference-list blocks skipped), each knowing its section path and noise."""
     paras: list[Para] = []
-    section = ""
+    path: list[tuple[int, str]] = []  # (level, heading) from the outermost down
     for i, b in enumerate(blocks):
         if i in skip:
+            continue
+        section = path[-1][1] if path else ""
+        titles = tuple(t for _, t in path)
+        if b.kind == "code":
+            body = doc.text[b.start : b.end].rstrip()
+            if body.strip():
+                paras.append(Para(b.start, b.start + len(body), [Unit(b.start, b.start + len(body), body, ())],
+                                  section, None, b.after_gap, section_path=titles, code=True))
             continue
         units = _units(doc.text, b.start, b.end, markers)
         if not units:
             continue
         if b.heading and not is_noise_sentence(units[0].text):
-            section = units[0].text
+            title = " ".join(u.text for u in units)
+            # A heading of unknown level (plain text) replaces the innermost one, as it always did.
+            level = b.level or (path[-1][0] if path else 1)
+            while path and path[-1][0] >= level:
+                path.pop()
+            path.append((level, title))
             continue
-        reason = noise_reason([u.text for u in units])
+        reason = NOISE_KINDS.get(b.kind) or noise_reason([u.text for u in units])
         if b.heading and reason is None:
             reason = "attribution"
-        paras.append(Para(b.start, b.end, units, section, reason, b.after_gap))
+        paras.append(Para(b.start, b.end, units, section, reason, b.after_gap or b.kind == "footnote",
+                          section_path=titles))
     return paras
 
 
 def _passage(
-    doc: Document, units: list[Unit], kind: PassageKind, section: str, also: list[Provenance], note: str = ""
+    doc: Document, units: list[Unit], kind: PassageKind, first: Para, also: list[Provenance], note: str = ""
 ) -> Passage:
     parts: list[str] = []
     sentences: list[Sentence] = []
@@ -106,19 +132,22 @@ def _passage(
     text = " ".join(parts)
     start, end = units[0].start, units[-1].end
     digest = hashlib.sha1(f"{doc.id}\x00{start}\x00{text}".encode()).hexdigest()[:12]
+    page = doc.page_at(start)
     return Passage(
         id=f"p{digest}",
         document=doc.id,
         title=doc.title,
-        page=doc.page_at(start),
+        page=page,
         start=start,
         end=end,
         text=text,
         sentences=tuple(sentences),
         kind=kind,
-        section=section,
+        section=first.section,
         also=tuple(also),
         note=note,
+        page_label=doc.page_label(page),
+        section_path=first.section_path,
     )
 
 
@@ -131,7 +160,8 @@ def _merge_duplicates(paras: list[Para]) -> list[Provenance]:
     merged = []
     for provs in by_doc.values():
         first = min(provs, key=lambda x: x.start)
-        merged.append(Provenance(first.document, first.title, first.page, first.start, max(x.end for x in provs)))
+        merged.append(Provenance(first.document, first.title, first.page, first.start, max(x.end for x in provs),
+                                 first.page_label))
     return merged
 
 
@@ -165,16 +195,17 @@ def pack(doc: Document, paras: list[Para], settings: Settings) -> list[Passage]:
         units = [u for p in group for u in p.units]
         also = _merge_duplicates(group)
         if sum(len(u.text) + 1 for u in units) <= settings.max_chars:
-            passages.append(_passage(doc, units, "body", group[0].section, also))
+            passages.append(_passage(doc, units, "body", group[0], also))
         else:
             for window in _windows(units, settings):
-                passages.append(_passage(doc, window, "body", group[0].section, also))
+                passages.append(_passage(doc, window, "body", group[0], also))
         group.clear()
 
     for p in paras:
-        if p.noise:
+        if p.noise or p.code:
             flush()
-            passages.append(_passage(doc, p.units, "noise", p.section, [], note=p.noise))
+            kind: PassageKind = "code" if p.code and not p.noise else "noise"
+            passages.append(_passage(doc, p.units, kind, p, [], note=p.noise or ""))
             continue
         if group and (
             p.after_gap

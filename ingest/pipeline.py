@@ -26,12 +26,13 @@ from ingest.glossary import build_glossary
 from ingest.noise import repeated_blocks
 from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, RawText, read_any
 from ingest.references import find_references, parse_bibtex
+from ingest.text import Block
 from ingest.text import blocks as text_blocks
 
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
 # holds, so that an "unchanged" corpus is rebuilt by a newer Sourcebook.
-PIPELINE_REVISION = 2
+PIPELINE_REVISION = 3
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,7 @@ def _build(
         meta = {}
     documents: list[Document] = []
     references: list[Reference] = []
+    structure: dict[str, tuple[Block, ...]] = {}  # blocks found by a layout-aware reader, by document
     for n, (path, doc_id) in enumerate(files):
         # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
         step(f"reading {doc_id}", 0.5 * n / max(len(files), 1))
@@ -320,10 +322,13 @@ def _build(
         m = meta.get(doc_id, {})
         documents.append(
             Document(id=doc_id, path=str(path), title=_title(doc_id, raw, m), sha256=raw.sha256, text=raw.text,
-                     page_starts=raw.page_starts, source=m.get("source"), licence=m.get("licence"))
+                     page_starts=raw.page_starts, source=m.get("source"), licence=m.get("licence"),
+                     page_labels=raw.page_labels)
         )
+        if raw.blocks is not None:
+            structure[doc_id] = raw.blocks
     step("cutting passages", 0.5)
-    passages = _passages(documents, references, settings)
+    passages = _passages(documents, references, settings, structure)
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
     step(f"embedding {len(body)} passages (unchanged ones are reused)", 0.6)
@@ -353,11 +358,16 @@ def _build(
     )
 
 
-def _passages(documents: list[Document], references: list[Reference], settings: Settings) -> list[Passage]:
-    """Cut every document; the same paragraph in a later document becomes a second provenance."""
+def _passages(
+    documents: list[Document], references: list[Reference], settings: Settings,
+    structure: dict[str, tuple[Block, ...]] | None = None,
+) -> list[Passage]:
+    """Cut every document (into the blocks its reader found, else by its lines); the same paragraph
+    in a later document becomes a second provenance."""
     per_doc: list[tuple[Document, list[Para]]] = []
     for doc in documents:
-        blocks = text_blocks(doc.text, doc.page_starts)
+        found = (structure or {}).get(doc.id)
+        blocks = list(found) if found is not None else text_blocks(doc.text, doc.page_starts)
         refs, consumed = find_references(doc.id, doc.text, blocks)
         references.extend(refs)
         per_doc.append((doc, paragraphs(doc, blocks, consumed, markers=bool(refs))))
@@ -374,7 +384,8 @@ def _passages(documents: list[Document], references: list[Reference], settings: 
                 p.noise = "repeated across documents"
             first = canonical.get(p.key) if not p.noise else None
             if first is not None:
-                first.duplicates.append(Provenance(doc.id, doc.title, doc.page_at(p.start), p.start, p.end))
+                page = doc.page_at(p.start)
+                first.duplicates.append(Provenance(doc.id, doc.title, page, p.start, p.end, doc.page_label(page)))
                 continue
             if not p.noise and len(p.key) > 40:
                 canonical[p.key] = p

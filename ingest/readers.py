@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.text import normalise
+from ingest.text import Block, normalise
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst"}
 PDF_SUFFIXES = {".pdf"}
@@ -29,6 +28,9 @@ class RawText:
     sha256: str
     pdf_title: str | None = None
     skipped_pages: tuple[int, ...] = ()  # 1-based PDF pages that failed inside pypdf and were left out
+    # Structure found by a layout-aware reader (PDF); None: cut the text into blocks by its lines.
+    blocks: tuple[Block, ...] | None = None
+    page_labels: tuple[str | None, ...] = ()  # the printed label of each page (None: unknown)
 
 
 def _mb(n: int) -> str:
@@ -36,7 +38,7 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
-def _size_checked(path: Path, max_bytes: int) -> bytes:
+def size_checked(path: Path, max_bytes: int) -> bytes:
     """The file's bytes; never reads more than max_bytes + 1 into memory, even if it grows meanwhile."""
     if not path.exists():
         raise InputError("broken symbolic link" if path.is_symlink() else "no such file or folder")
@@ -85,70 +87,19 @@ def decode_text(data: bytes) -> str:
 
 
 def read_text_file(path: Path, max_bytes: int) -> RawText:
-    data = _size_checked(path, max_bytes)
+    data = size_checked(path, max_bytes)
     text = normalise(decode_text(data))
     if not text.strip():
         raise InputError("no text (only whitespace)")
     return RawText(text, (), hashlib.sha256(data).hexdigest())
 
 
-def read_pdf(path: Path, max_bytes: int) -> RawText:
-    """Extract text page by page (1-based pages kept as offsets); encrypted or textless PDFs are refused."""
-    data = _size_checked(path, max_bytes)
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    if not data.lstrip()[:5].startswith(b"%PDF"):
-        raise InputError("not a PDF (no %PDF header)")
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception as exc:
-                raise InputError(f"encrypted PDF that cannot be opened ({exc})") from exc
-            if not ok:
-                raise InputError("encrypted PDF; a password is needed to read it")
-        pages = list(reader.pages)
-    except InputError:
-        raise
-    except (PdfReadError, Exception) as exc:  # pypdf raises many types on damaged files
-        raise InputError(f"corrupt PDF ({type(exc).__name__}: {exc})".replace("\n", " ")[:200]) from exc
-    parts: list[str] = []
-    starts: list[int] = []
-    failed: list[int] = []
-    pos = 0
-    for number, page in enumerate(pages, 1):
-        try:
-            raw = page.extract_text() or ""
-        except Exception:
-            raw = ""
-            failed.append(number)
-        text = normalise(raw) if raw.strip() else ""
-        starts.append(pos)
-        parts.append(text + "\n")
-        pos += len(text) + 1
-    joined = "".join(parts)
-    if not joined.strip():
-        if failed:
-            raise InputError(f"no page could be read ({len(failed)} of {len(pages)} failed inside pypdf)")
-        raise InputError("no text layer (a scanned PDF needs OCR first)")
-    title = None
-    try:
-        meta = reader.metadata
-        title = str(meta.title).strip() if meta and meta.title else None
-    except Exception:
-        title = None
-    return RawText(joined, tuple(starts), hashlib.sha256(data).hexdigest(), title or None, tuple(failed))
-
-
 def read_any(path: Path, max_bytes: int) -> RawText:
     """Read a supported file; InputError with a short reason otherwise."""
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
+        from ingest.pdf.reader import read_pdf  # the PDF reader builds on this module's checks
+
         return read_pdf(path, max_bytes)
     if suffix in TEXT_SUFFIXES | BIB_SUFFIXES:
         return read_text_file(path, max_bytes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal
 
 # Characters a reader never sees or quotes; removed. Ligatures from PDFs are expanded.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
@@ -86,15 +87,25 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦]|\d{1,3}[.)]|\(\w\)|\[\d{1,3}\])\s
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*(?:\[\w{1,3}\])*$")
 
 
+# What a block holds: prose is cut into sentences and quoted; a heading names the section of
+# what follows; code is kept whole; the other kinds are shown but never embedded or quoted.
+BlockKind = Literal["prose", "heading", "code", "figure", "math", "footnote", "navigation"]
+
+
 @dataclass(frozen=True)
 class Block:
-    """A paragraph-like span of the document; `heading` marks a title line, `after_gap` a block
-    that follows two or more blank lines."""
+    """A paragraph-like span of the document: its kind, the heading level (1 = top, 0 = unknown)
+    and `after_gap` for a block that follows a wide gap (two or more blank lines in text)."""
 
     start: int
     end: int
-    heading: bool = False
+    kind: BlockKind = "prose"
     after_gap: bool = False
+    level: int = 0
+
+    @property
+    def heading(self) -> bool:
+        return self.kind == "heading"
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -126,7 +137,7 @@ def blocks(text: str, page_starts: tuple[int, ...] = ()) -> list[Block]:
     def flush(heading: bool = False) -> None:
         nonlocal gap
         if cur:
-            out.append(Block(cur[0][0], cur[-1][1], heading, gap))
+            out.append(Block(cur[0][0], cur[-1][1], "heading" if heading else "prose", gap))
             cur.clear()
             gap = False
 

@@ -1,0 +1,127 @@
+"""Lines of a PDF page with their layout: position, font size, boldness, monospace and math share.
+
+pypdf's text visitor reports each run of text with its matrices and font; runs are
+grouped into lines by baseline, so a running header, a page number or a superscript
+is a line (or part of one) of its own rather than text glued to its neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ingest.text import normalise
+
+# Font-name fragments: bold faces, fixed-width (code) faces and math faces.
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b|-b\b|\bbd\b|cmbx|cmb\d", re.I)
+_MONO = re.compile(r"mono|courier|typewriter|consol|menlo|cmtt|lmtt|inconsolata|code|fixed", re.I)
+_MATH = re.compile(r"math|cmmi|cmsy|cmex|msam|msbm|symbol|stix|rsfs|eufm|lmmi|lmsy|lmex", re.I)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One piece of text as drawn: its baseline position, size and font."""
+
+    x: float
+    y: float
+    size: float
+    font: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of a page, top to bottom; sizes and shares are weighted by characters."""
+
+    page: int  # 0-based PDF page
+    x: float
+    y: float  # baseline, PDF units (larger is higher on the page)
+    size: float  # dominant font size
+    bold: float  # share of characters in a bold face
+    mono: float  # share of characters in a fixed-width face
+    math: float  # share of characters in a math face
+    text: str
+
+
+def _font_name(font: Any) -> str:
+    try:
+        return str(font.get("/BaseFont", "")) if font else ""
+    except Exception:
+        return ""
+
+
+def page_runs(page: Any) -> list[Run]:
+    """The page's text runs, in content-stream order, via pypdf's visitor."""
+    runs: list[Run] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if not text:
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
+        runs.append(Run(x, y, abs(size * scale), _font_name(font), text))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def _char_weight(runs: list[tuple[Run, str]], pattern: re.Pattern[str]) -> float:
+    total = sum(len(t.strip()) for _, t in runs) or 1
+    return sum(len(t.strip()) for r, t in runs if pattern.search(r.font)) / total
+
+
+def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
+    """Group runs into lines: a run starts a new line after a newline in the stream or when its
+    baseline moves by more than half a line (superscripts and subscripts stay on their line)."""
+    groups: list[list[tuple[Run, str]]] = []
+    current: list[tuple[Run, str]] = []
+    base_y: float | None = None
+    base_size = 0.0
+    last_x = 0.0
+    pending = False  # pypdf wrote a newline: a new line unless the geometry says otherwise
+    for run in runs:
+        pieces = run.text.split("\n")
+        for i, piece in enumerate(pieces):
+            if i > 0:
+                pending = True
+                if i > 1 or piece.strip():  # a newline inside one run: no geometry to ask
+                    if current:
+                        groups.append(current)
+                    current, base_y, pending = [], None, False
+            if not piece.strip():
+                if piece and current:
+                    current.append((run, piece))
+                continue
+            if base_y is not None:
+                dy = abs(run.y - base_y)
+                tol = max(base_size, run.size, 1.0)
+                # Super- and subscripts, big operators: short pieces may stray further from the baseline.
+                reach = 1.0 if len(piece.strip()) <= 3 and run.size <= base_size + 0.1 else 0.6
+                if dy > reach * tol or (pending and run.x < last_x - 1 and dy > 0.3 * tol):
+                    groups.append(current)
+                    current, base_y = [], None
+            pending = False
+            if base_y is None or run.size > base_size:
+                base_y, base_size = run.y, run.size
+            current.append((run, piece))
+            last_x = run.x
+    if current:
+        groups.append(current)
+    out = []
+    for g in groups:
+        text = "".join(t for _, t in g)
+        text = normalise(text).strip()
+        if not text:
+            continue
+        weights: dict[float, int] = {}
+        for r, t in g:
+            weights[round(r.size, 1)] = weights.get(round(r.size, 1), 0) + len(t.strip())
+        size = max(weights, key=lambda s: weights[s])
+        main = max(g, key=lambda rt: (round(rt[0].size, 1) == size, len(rt[1].strip())))[0]
+        out.append(
+            Line(page_number, min(r.x for r, _ in g), main.y, size, _char_weight(g, _BOLD), _char_weight(g, _MONO),
+                 _char_weight(g, _MATH), text)
+        )
+    return out

@@ -1,0 +1,525 @@
+"""Read a PDF's lines as a person reads the page: margins, page labels, navigation, headings, non-prose.
+
+The input is every page's lines with their layout (ingest/pdf/layout.py); the output is
+the document text, where each page starts, its blocks (prose paragraphs, headings with
+their level, code, figure text, formulas, footnotes, contents pages) and each page's
+printed label. Decisions rest on what repeats across pages and on what sets a line apart
+from the body text (size, weight, a fixed-width face, a math face), never on one file's
+wording.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from statistics import median
+
+from ingest.pdf.layout import Line
+from ingest.text import Block, BlockKind
+
+# --- running headers, footers and page numbers ------------------------------------------
+
+_ROMAN = re.compile(r"^(?=[mdclxvi]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s+)?(?:[-–—]\s*)?(\d{1,4}|[ivxlcdm]{1,7})(?:\s*[-–—])?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I
+)
+_EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be margins
+
+
+def _margin_key(text: str) -> str:
+    """A margin line with its numbers (arabic, and roman at either end) made alike."""
+    words = text.lower().split()
+    if words and _ROMAN.match(words[0]):
+        words[0] = "#"
+    if words and _ROMAN.match(words[-1]):
+        words[-1] = "#"
+    return re.sub(r"\d+", "#", " ".join(words))
+
+
+def _numbers(text: str) -> list[tuple[str, int]]:
+    """Page-number candidates in a margin line: (as printed, value); roman numerals valued negative."""
+    out = [(m, int(m)) for m in re.findall(r"(?<![\d.])\d{1,4}(?![\d.])", text)]
+    words = text.split()
+    for w in (words[:1] + words[-1:]) if words else []:
+        if _ROMAN.match(w) and w.lower() == w:
+            out.append((w, -_roman_value(w)))
+    return out
+
+
+def _roman_value(numeral: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    total = 0
+    for a, b in zip(numeral.lower(), numeral.lower()[1:] + " ", strict=True):
+        v = values[a]
+        total += -v if b != " " and values.get(b, 0) > v else v
+    return total
+
+
+def _edges(page: Sequence[Line]) -> list[tuple[int, str]]:
+    """(index, "top"|"bottom") of the lines that stand at the top or bottom edge of a page."""
+    order = sorted(range(len(page)), key=lambda i: -page[i].y)
+    top = [(i, "top") for i in order[:_EDGE_LINES]]
+    bottom = [(i, "bottom") for i in order[-_EDGE_LINES:] if i not in order[:_EDGE_LINES]]
+    return top + bottom
+
+
+def find_margins(pages: Sequence[Sequence[Line]], gap: float) -> list[set[int]]:
+    """Per page, the indexes of running-header, footer and page-number lines.
+
+    A line is a margin when it stands at a page's top or bottom edge and either repeats
+    (numbers aside) at the same edge of another page, or is a bare page number, or is set
+    apart from the body by a wide gap and carries the page's printed number.
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    for page in pages:
+        for key in {(where, _margin_key(page[i].text)) for i, where in _edges(page)}:
+            counts[key] += 1
+    out: list[set[int]] = []
+    for page in pages:
+        found = set()
+        for i, where in _edges(page):
+            text = page[i].text.strip()
+            if counts[(where, _margin_key(text))] >= 2 or _PAGE_NUMBER.match(text):
+                found.add(i)
+        out.append(found)
+    offset = _dominant_offset(pages, out)
+    if offset is None:
+        return out
+    for n, page in enumerate(pages):
+        for i, where in _edges(page):
+            if i in out[n] or not _apart(page, i, where, gap):
+                continue
+            if any(v - (n + 1) == offset for _, v in _numbers(page[i].text) if v > 0):
+                out[n].add(i)
+    return out
+
+
+def _apart(page: Sequence[Line], i: int, where: str, gap: float) -> bool:
+    """Whether line i is separated from its neighbour towards the body by more than a paragraph gap."""
+    ys = sorted((ln.y for j, ln in enumerate(page) if j != i), reverse=(where == "top"))
+    if not ys:
+        return True
+    nearest = ys[0]
+    return abs(page[i].y - nearest) > 1.8 * gap
+
+
+def _dominant_offset(pages: Sequence[Sequence[Line]], margins: list[set[int]]) -> int | None:
+    """The most common (printed number - PDF page number) among arabic margin numbers."""
+    offsets: Counter[int] = Counter()
+    for n, page in enumerate(pages):
+        seen = {v - (n + 1) for i in margins[n] for _, v in _numbers(page[i].text) if v > 0}
+        offsets.update(seen)
+    if not offsets:
+        return None
+    offset, votes = offsets.most_common(1)[0]
+    return offset if votes >= 2 or len(pages) <= 2 else None
+
+
+def page_labels(pages: Sequence[Sequence[Line]], margins: list[set[int]]) -> list[str | None]:
+    """The printed page label of each page, read from its margin lines.
+
+    Arabic numbers must follow the PDF pages at the most common offset; roman numerals
+    (front matter) at theirs. A page with no number of its own between two numbered pages
+    of the same run takes the number the run gives it.
+    """
+    n_pages = len(pages)
+    arabic = _dominant_offset(pages, margins)
+    roman: Counter[int] = Counter()
+    for n, page in enumerate(pages):
+        roman.update({-v - (n + 1) for i in margins[n] for _, v in _numbers(page[i].text) if v < 0})
+    roman_offset = roman.most_common(1)[0][0] if roman and roman.most_common(1)[0][1] >= 2 else None
+    labels: list[str | None] = [None] * n_pages
+    for n, page in enumerate(pages):
+        for i in margins[n]:
+            for printed, v in _numbers(page[i].text):
+                arabic_fits = v > 0 and arabic is not None and v - (n + 1) == arabic
+                roman_fits = v < 0 and roman_offset is not None and -v - (n + 1) == roman_offset
+                if arabic_fits or roman_fits:
+                    labels[n] = printed
+    # Fill a gap inside a run of arabic labels (a chapter's first page often has no header).
+    if arabic is not None:
+        known = [n for n, lab in enumerate(labels) if lab is not None and lab.isdigit()]
+        for a, b in pairwise(known):
+            if int(labels[b] or 0) - int(labels[a] or 0) == b - a:
+                for n in range(a + 1, b):
+                    labels[n] = str(n + 1 + arabic)
+    return labels
+
+
+# --- navigation pages (contents, index, lists of figures) ---------------------------------
+
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})?\s*$|…{2,}")
+_ENDS_PAGE_REF = re.compile(r"(?:^|\s)(?:\d{1,4}|[ivxlc]{1,6})(?:\s*[,–-]\s*\d{1,4})*$")
+_NAV_TITLE = re.compile(
+    r"^(?:table of )?contents$|^(?:index|list of (?:figures|tables|listings)|subject index|author index)$", re.I
+)
+
+
+def is_contents_line(text: str) -> bool:
+    """A contents or index line: dot leaders, or a short entry that ends in page numbers."""
+    return bool(_LEADER.search(text))
+
+
+def navigation_pages(pages: Sequence[Sequence[Line]], margins: list[set[int]]) -> set[int]:
+    """Pages that are contents, index or lists of figures: most lines lead to a page number."""
+    out: set[int] = set()
+    for n, page in enumerate(pages):
+        lines = [ln.text for i, ln in enumerate(page) if i not in margins[n]]
+        if len(lines) < 4:
+            continue
+        leaders = sum(1 for t in lines if is_contents_line(t))
+        refs = sum(1 for t in lines if _ENDS_PAGE_REF.search(t) and not t.rstrip().endswith("."))
+        titled = any(_NAV_TITLE.match(t.strip()) for t in lines[:3])
+        if (leaders >= 3 and (leaders + refs) * 2 >= len(lines)) or (titled and (leaders + refs) * 2 >= len(lines)):
+            out.add(n)
+        elif n - 1 in out and (leaders + refs) * 2 >= len(lines) and leaders + refs >= 3:
+            out.add(n)  # an index running over several pages
+    return out
+
+
+# --- line kinds ---------------------------------------------------------------------------
+
+_PROMPT = re.compile(r"^(?:R>|>>>|\.\.\.\s|\$\s|>\s|\+\s|In \[\d+\]:|%\s|#\s?>)")
+_NUMBERED_HEADING = re.compile(r"^(?:(?:\d{1,2}|[A-Z])(?:\.\d{1,3})+\.?|\d{1,2}\.?|[IVX]{1,4}\.)\s+\S")
+_CHAPTER = re.compile(r"^(?:chapter|section|part|appendix)\s+[\dIVXA-Z]", re.I)
+_NUMERIC_TOKEN = re.compile(r"^[−–+-]?\(?[\d.,:%]+\)?%?$|^[−–-]$")
+_WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
+_TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+_BULLET = re.compile(r"^(?:[-*•▪◦‣∙·–]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\[\d{1,3}\])\s+\S")
+_CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|exhibit|chart)\s*[\dIVX]+[.:]", re.I)
+
+
+def _number_grid(text: str) -> bool:
+    """Axis ticks and table rows: mostly numbers."""
+    tokens = text.split()
+    numeric = sum(1 for t in tokens if _NUMERIC_TOKEN.match(t))
+    return len(tokens) >= 2 and numeric >= 2 and numeric * 10 >= len(tokens) * 7
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+@dataclass
+class _Doc:
+    """Document-wide measures of the body text."""
+
+    size: float  # the body font size
+    gap: float  # the usual distance between two body lines
+
+
+def measure(pages: Sequence[Sequence[Line]]) -> _Doc:
+    """The body font size (by characters) and the usual line spacing of body text."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for ln in page:
+            sizes[round(ln.size, 1)] += len(ln.text)
+    size = sizes.most_common(1)[0][0] if sizes else 10.0
+    gaps = [
+        a.y - b.y for page in pages for a, b in pairwise(page)
+        if abs(a.size - size) < 0.5 and abs(b.size - size) < 0.5 and 0.5 * size < a.y - b.y < 2.5 * size
+    ]
+    return _Doc(size, median(gaps) if gaps else 1.2 * size)
+
+
+def classify(page: Sequence[Line], doc: _Doc, skip: set[int]) -> list[BlockKind | None]:
+    """The kind of each line of a page (None for margin lines)."""
+    body_ys = [ln.y for i, ln in enumerate(page) if i not in skip and abs(ln.size - doc.size) < 0.6]
+    lowest_body = min(body_ys) if body_ys else float("-inf")
+    xs = Counter(round(ln.x) for i, ln in enumerate(page) if i not in skip and abs(ln.size - doc.size) < 0.6)
+    left = float(xs.most_common(1)[0][0]) if xs else 0.0
+    kinds: list[BlockKind | None] = []
+    for i, ln in enumerate(page):
+        if i in skip:
+            kinds.append(None)
+            continue
+        kinds.append(_line_kind(ln, doc, lowest_body, left))
+    _continuations(page, kinds, doc)
+    return kinds
+
+
+def _line_kind(ln: Line, doc: _Doc, lowest_body: float, left: float) -> BlockKind:
+    text = ln.text.strip()
+    words = len(text.split())
+    if is_contents_line(text):
+        return "navigation"
+    if ln.mono >= 0.9 or (ln.mono >= 0.5 and _PROMPT.match(text)):
+        return "code"
+    if ln.math >= 0.4 and _words(text) <= 3:
+        return "math"
+    display = ln.x > left + 3 * doc.size  # set apart from the left margin, as displayed formulas are
+    if display and (ln.math >= 0.15 or re.search(r"[=<>≤≥∼≈±∑∫]", text)) and _words(text) <= 2:
+        return "math"
+    larger = ln.size >= doc.size * 1.12
+    if words <= 25 and (larger or ln.bold >= 0.8) and not _CAPTION.match(text):
+        return "heading"
+    if (
+        words <= 15 and _NUMBERED_HEADING.match(text) and "." in text.split()[0][:-1]
+        and not _TERMINAL.search(text) and ln.size >= doc.size * 0.95
+    ) or (_CHAPTER.match(text) and words <= 12 and not _TERMINAL.search(text)):
+        return "heading"
+    if _number_grid(text):
+        return "figure"
+    if ln.size <= doc.size * 0.88:
+        return "footnote" if ln.y < lowest_body else "figure"
+    return "prose"
+
+
+def _continuations(page: Sequence[Line], kinds: list[BlockKind | None], doc: _Doc) -> None:
+    """A fixed-width or numeric line that continues a prose sentence (a URL, a code name, a year
+    wrapped to the next line) is prose; short labels among figure text are figure text."""
+    for i in range(1, len(page)):
+        prev = next((j for j in range(i - 1, -1, -1) if kinds[j] is not None), None)
+        if prev is None or kinds[prev] != "prose" or kinds[i] not in ("code", "figure"):
+            continue
+        close = 0 < page[prev].y - page[i].y <= 1.12 * doc.gap
+        nxt = next((j for j in range(i + 1, len(page)) if kinds[j] is not None), None)
+        between = nxt is not None and kinds[nxt] == "prose" and 0 < page[i].y - page[nxt].y <= 1.12 * doc.gap
+        # Code is set apart from prose by space; a lone fixed-width line at line spacing is a wrapped
+        # name, URL or DOI of the sentence around it.
+        lone = nxt is None or kinds[nxt] != "code" or page[i].y - page[nxt].y > 1.5 * doc.gap
+        wraps = kinds[i] == "code" and (not _TERMINAL.search(page[prev].text.strip()) or between or lone)
+        same_size = kinds[i] == "figure" and abs(page[i].size - page[prev].size) < 0.6
+        if close and (wraps or same_size):
+            kinds[i] = "prose"
+    # Axis titles and legends ("Time", "Real interest rate") between figure lines are figure text.
+    for i, k in enumerate(kinds):
+        if k != "prose" or _words(page[i].text) > 5 or _TERMINAL.search(page[i].text.strip()):
+            continue
+        before = next((kinds[j] for j in range(i - 1, -1, -1) if kinds[j] is not None), None)
+        after = next((kinds[j] for j in range(i + 1, len(kinds)) if kinds[j] is not None), None)
+        if before == "figure" and after == "figure":
+            kinds[i] = "figure"
+
+
+# --- blocks -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """Consecutive lines of one kind that form a block."""
+
+    kind: BlockKind
+    page: int
+    lines: list[Line] = field(default_factory=list)
+    after_gap: bool = False
+    level: int = 0
+
+
+def _left_margin(page: Sequence[Line], kinds: Sequence[BlockKind | None]) -> float:
+    xs = Counter(round(ln.x) for ln, k in zip(page, kinds, strict=True) if k == "prose")
+    return float(xs.most_common(1)[0][0]) if xs else 0.0
+
+
+def _starts_paragraph(prev: Line, line: Line, left: float, doc: _Doc) -> bool:
+    drop = prev.y - line.y
+    if drop < -doc.gap or drop > 1.22 * doc.gap:  # a wider gap, or text further up (a new column)
+        return True
+    ended = bool(_TERMINAL.search(prev.text.strip()))
+    if ended and line.x > left + 0.6 * doc.size and line.x > prev.x + 0.6 * doc.size:
+        return True  # an indented first line
+    if ended and prev.x > line.x + 0.6 * doc.size:
+        return True  # back out of a hanging indent: a new reference-list entry
+    return bool(_BULLET.match(line.text.strip()))
+
+
+def _groups(page_no: int, page: Sequence[Line], kinds: Sequence[BlockKind | None], doc: _Doc) -> list[_Group]:
+    left = _left_margin(page, kinds)
+    out: list[_Group] = []
+    prev: Line | None = None
+    for ln, kind in zip(page, kinds, strict=True):
+        if kind is None:
+            continue
+        cur = out[-1] if out else None
+        wide = prev is not None and prev.y - ln.y > 2.2 * doc.gap
+        same = cur is not None and cur.kind == kind and prev is not None
+        if same and cur is not None and prev is not None:
+            if kind == "prose":
+                same = not _starts_paragraph(prev, ln, left, doc)
+            elif kind == "heading":
+                same = (abs(prev.size - ln.size) < 0.6 and 0 < prev.y - ln.y <= 1.8 * ln.size
+                        and not _NUMBERED_HEADING.match(ln.text))
+            elif kind == "code":
+                same = -doc.gap < prev.y - ln.y <= 3.0 * doc.gap
+            elif kind == "footnote":
+                same = not re.match(r"^(?:\d{1,2}|[*†‡§¶])\s?\S", ln.text)
+        if not same:
+            out.append(_Group(kind, page_no, after_gap=wide))
+        out[-1].lines.append(ln)
+        prev = ln
+    return out
+
+
+def _numbering_depth(text: str) -> int:
+    """2 for "7.32 How …", 1 for "5. Summary" or "Chapter 3", 0 for an unnumbered heading."""
+    m = re.match(r"^((?:\d{1,2}|[A-Z])(?:\.\d{1,3})*)\.?\s", text)
+    if m and (m.group(1)[0].isdigit() or "." in m.group(1)):
+        return m.group(1).count(".") + 1
+    return 1 if _CHAPTER.match(text) else 0
+
+
+def heading_levels(headings: Sequence[tuple[str, float]]) -> list[int]:
+    """The level of each (text, size) heading: its numbering depth; an unnumbered heading takes the
+    level numbered headings of its size have, else its size's rank below them."""
+    by_size: dict[float, Counter[int]] = {}
+    for text, size in headings:
+        depth = _numbering_depth(text)
+        if depth:
+            by_size.setdefault(round(size, 1), Counter())[depth] += 1
+    ranks = sorted({round(size, 1) for _, size in headings}, reverse=True)
+    out = []
+    for text, size in headings:
+        depth = _numbering_depth(text)
+        if not depth:
+            known = by_size.get(round(size, 1))
+            depth = known.most_common(1)[0][0] if known else ranks.index(round(size, 1)) + 1
+        out.append(depth)
+    return out
+
+
+# --- hyphenation --------------------------------------------------------------------------
+
+_HYPHEN_END = re.compile(r"([A-Za-zÀ-ÿ]+)-$")
+_WORD_START = re.compile(r"^([a-zà-ÿ]+)")
+_ANY_WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:-[A-Za-zÀ-ÿ]+)*")
+
+
+@dataclass
+class Vocabulary:
+    """The words and hyphenated compounds the document writes inside its lines."""
+
+    words: set[str] = field(default_factory=set)
+    compounds: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, lines: Iterable[str]) -> Vocabulary:
+        """Words as written inside lines: the part before a line-end hyphen and the part after it
+        (the next line's first word) are left out, so a broken word never vouches for itself."""
+        v = cls()
+        broken = False
+        for text in lines:
+            text = text.strip()
+            body = text[:-1] if text.endswith("-") else text
+            if broken:
+                body = _WORD_START.sub("", body, count=1)
+            broken = text.endswith("-")
+            if broken:
+                body = _HYPHEN_END.sub("", body + "-")
+            for w in _ANY_WORD.findall(body):
+                w = w.lower()
+                if "-" in w:
+                    v.compounds.add(w)
+                    v.words.update(w.split("-"))
+                else:
+                    v.words.add(w)
+        return v
+
+    def keeps_hyphen(self, left: str, right: str) -> bool:
+        """Whether "left-" + "right" at a line break is a compound rather than a broken word."""
+        left, right = left.lower(), right.lower()
+        if f"{left}-{right}" in self.compounds:
+            return True
+        if left + right in self.words:
+            return False
+        return len(left) > 1 and len(right) > 1 and left in self.words and right in self.words
+
+
+def join_lines(lines: Sequence[str], vocab: Vocabulary) -> str:
+    """A paragraph's lines joined by newlines, words broken at a line end joined again."""
+    out = ""
+    for text in (t.strip() for t in lines):
+        if not out:
+            out = text
+            continue
+        m, n = _HYPHEN_END.search(out), _WORD_START.match(text)
+        if m and n and not vocab.keeps_hyphen(m.group(1), n.group(1)):
+            out = out[:-1] + text
+        elif m and n:
+            out += text  # a compound split after its hyphen: no space
+        else:
+            out += "\n" + text
+    return out
+
+
+# --- the whole document ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """A PDF read for Sourcebook: text, page starts, blocks and the printed page labels."""
+
+    text: str
+    page_starts: tuple[int, ...]
+    blocks: tuple[Block, ...]
+    page_labels: tuple[str | None, ...]
+    margins: tuple[tuple[str, ...], ...]  # the running header/footer lines removed from each page
+
+
+def _block_text(g: _Group, vocab: Vocabulary, doc: _Doc) -> str:
+    if g.kind == "code":
+        left = min(ln.x for ln in g.lines)
+        width = max(doc.size * 0.5, 1.0)
+        return "\n".join(" " * min(round((ln.x - left) / width), 16) + ln.text for ln in g.lines)
+    if g.kind == "heading":
+        return " ".join(ln.text.strip() for ln in g.lines)
+    if g.kind in ("figure", "math", "navigation"):
+        return "\n".join(ln.text.strip() for ln in g.lines)
+    return join_lines([ln.text for ln in g.lines], vocab)
+
+
+def _continues(last: _Group, first: _Group, doc: _Doc) -> bool:
+    """Whether the first prose of a page carries on the last paragraph of the page before."""
+    if last.kind != "prose" or first.kind != "prose":
+        return False
+    tail = last.lines[-1].text.strip()
+    head = first.lines[0].text.strip()
+    indented = first.lines[0].x > min(ln.x for ln in first.lines) + 0.6 * doc.size if len(first.lines) > 1 else False
+    return not _TERMINAL.search(tail) and bool(head) and (head[0].islower() or not indented) \
+        and not _BULLET.match(head)
+
+
+def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None = None) -> PdfText:
+    """Turn the pages' lines into Sourcebook's text and blocks."""
+    doc = measure(pages)
+    margins = find_margins(pages, doc.gap)
+    labels = list(declared_labels) if declared_labels else page_labels(pages, margins)
+    nav = navigation_pages(pages, margins)
+    vocab = Vocabulary.of(ln.text for page in pages for ln in page)
+    per_page: list[list[_Group]] = []
+    for n, page in enumerate(pages):
+        if n in nav:
+            kept = [ln for i, ln in enumerate(page) if i not in margins[n]]
+            per_page.append([_Group("navigation", n, kept)] if kept else [])
+            continue
+        kinds = classify(page, doc, margins[n])
+        per_page.append(_groups(n, page, kinds, doc))
+    # A paragraph broken by a page break is carried on as one block (figures, footnotes and
+    # formulas at the foot of the page stay where they stood).
+    for n in range(1, len(per_page)):
+        if not per_page[n]:
+            continue
+        prev_prose = next((g for gs in reversed(per_page[:n]) for g in reversed(gs)
+                           if g.kind not in ("footnote", "figure", "math")), None)
+        if prev_prose is not None and _continues(prev_prose, per_page[n][0], doc):
+            prev_prose.lines.extend(per_page[n].pop(0).lines)
+    headings = [g for gs in per_page for g in gs if g.kind == "heading"]
+    levels = dict(zip(map(id, headings), heading_levels([(_block_text(g, vocab, doc), g.lines[0].size)
+                                                          for g in headings]), strict=True))
+    text_parts: list[str] = []
+    starts: list[int] = []
+    blocks: list[Block] = []
+    pos = 0
+    for groups in per_page:
+        starts.append(pos)
+        for g in groups:
+            body = _block_text(g, vocab, doc)
+            if not body.strip():
+                continue
+            blocks.append(Block(pos, pos + len(body), kind=g.kind, after_gap=g.after_gap, level=levels.get(id(g), 0)))
+            text_parts.append(body + "\n\n")
+            pos += len(body) + 2
+    kept_margins = tuple(tuple(page[i].text for i in sorted(margins[n])) for n, page in enumerate(pages))
+    return PdfText("".join(text_parts), tuple(starts), tuple(blocks), tuple(labels), kept_margins)
