@@ -221,6 +221,31 @@ def compose(
                 quote=" ".join(c.text for c in cands),
                 score=max(c.score for c in cands),
                 references=refs_for(p, indexes[pid]),
+                quoted=min(indexes[pid]),
             )
         )
     return " ".join(parts), citations
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def with_code(text: str, citations: list[Citation], following: Callable[[Passage], Passage | None]
+              ) -> tuple[str, list[Citation]]:
+    """A quoted lead-in to code ("you can do", "as follows:"), the last sentence of its passage,
+    is followed in the answer by the code block it introduces, quoted whole with its own marker:
+    the sentence says nothing without it."""
+    out = list(citations)
+    for c in citations:
+        sentences = c.passage.sentence_texts()
+        last = sentences[-1].rstrip() if sentences else ""
+        if not last or not c.quote.rstrip().endswith(last) or (_ENDS_SENTENCE.search(last) and not last.endswith(":")):
+            continue
+        code = following(c.passage)
+        if code is None or code.kind != "code" or code.section_path != c.passage.section_path:
+            continue
+        marker = len(out) + 1
+        out.append(Citation(marker, code, code.text, c.score))
+        at = text.rfind(f"[{c.marker}]") + len(f"[{c.marker}]")
+        text = f"{text[:at]}\n{code.text}\n[{marker}]{text[at:]}"
+    return text, out

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from index import bm25, store
-from index.models import Document, GlossaryEntry, Passage, Reference
+from index.models import Document, GlossaryEntry, Passage, QuestionHeading, Reference
 from index.settings import Settings
 
 FORMAT_VERSION = 5
@@ -73,6 +73,8 @@ class BundleData:
     sentence_rows: np.ndarray | None = None
     references: list[Reference] = field(default_factory=list)
     reference_vectors: np.ndarray | None = None  # row i embeds references[i].raw
+    headings: list[QuestionHeading] = field(default_factory=list)
+    heading_vectors: np.ndarray | None = None  # row i embeds headings[i].question
     glossary: list[GlossaryEntry] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input file
     extra: dict[str, Any] = field(default_factory=dict)

@@ -317,7 +317,8 @@ def _citation(engine: Engine, a: Alignment, marker: int) -> Citation:
     before ("He is the ... Professor" says nothing of who he is); the verdict rests on it alone."""
     refs = engine.references_for(a.passage, list(a.indexes))
     quote = quote_from_antecedent(a.passage, a.indexes[0], a.indexes[-1]) or a.text
-    return Citation(marker=marker, passage=a.passage, quote=quote, score=a.cosine, references=refs)
+    return Citation(marker=marker, passage=a.passage, quote=quote, score=a.cosine, references=refs,
+                    quoted=a.indexes[0])
 
 
 def _judge(claim: str, words: set[str], a: Alignment) -> tuple[Verdict, list[str]]:

@@ -18,10 +18,21 @@ from typing import Any
 import numpy as np
 
 from index import bm25, bundle
-from index.answer import Candidate, compose, content_words, in_context, rerank, rescore, score_sentences, select
+from index.answer import (
+    Candidate,
+    compose,
+    content_words,
+    in_context,
+    rerank,
+    rescore,
+    score_sentences,
+    select,
+    with_code,
+)
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference, SearchHit
+from index.sections import SectionMatch, lead_with_first, match_section
 from index.settings import Settings
 from index.store import Store
 
@@ -101,6 +112,7 @@ class Engine:
         self.references: list[Reference] = self.store.references()
         self._refs_by_label = {(r.document, r.label): r for r in self.references}
         self.reference_vectors = self.store.reference_vectors(self.embedder.dimension)
+        self.headings, self.heading_vectors = self.store.headings(self.embedder.dimension)
         self.glossary: list[GlossaryEntry] = self.store.glossary()
         self.terms = Glossary(self.glossary)
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -200,14 +212,18 @@ class Engine:
         qvec = self.embed_query(question)
         # No re-ranking here: every sentence of the hits is scored next, whatever their order.
         hits = self._search(question, qvec, k or self.settings.k, rerank_hits=False)
+        section = match_section(qvec, self.headings, self.heading_vectors, self.settings.heading_match,
+                                self.settings.heading_margin)
+        if section is not None:
+            hits = self._under_heading(section, hits)
         asked = self._asked_entry(question, strict=False)
-        candidates = self._candidates(question, qvec, hits, asked)
+        candidates = self._candidates(question, qvec, hits, asked, first=hits[0] if section is not None else None)
         if _ABOUT_A_WORK.search(question):
             about = self._work_answer(question, qvec, candidates)
             if about is not None:
                 return about
         best_cos = max((float(c.vector @ qvec) for c in candidates), default=0.0)
-        reason = self._abstain_reason(question, best_cos, hits)
+        reason = "" if section is not None and candidates else self._abstain_reason(question, best_cos, hits)
         if reason:
             defined = self._glossary_answer(question)
             if defined is not None:
@@ -215,21 +231,33 @@ class Engine:
             return Answer(question, ABSTAIN_TEXT, True, nearest=tuple(hits[:3]), message=reason)
         chosen = self._definition_first(asked, candidates,
                                         select(candidates, self.settings, question, _QUESTION_WORDS))
+        if section is not None and hits:
+            chosen = lead_with_first(chosen, candidates, hits[0].passage.id, self.settings.answer_sentences)
         if _SOURCE_QUESTION.search(question):
             sourced = self._supporting_sources(question, chosen[:1] + [c for c in candidates if c is not chosen[0]])
             if sourced is not None:
                 return sourced
-        text, citations = compose(chosen, self.references_for)
+        text, citations = with_code(*compose(chosen, self.references_for), self.store.next_passage)
         return Answer(question, text, False, tuple(citations), glossary=tuple(self.terms_in(text)))
 
-    def _candidates(self, question: str, qvec: np.ndarray, hits: list[SearchHit], asked: GlossaryEntry | None
-                    ) -> list[Candidate]:
+    def _under_heading(self, section: SectionMatch, hits: list[SearchHit]) -> list[SearchHit]:
+        """The first passages under a heading the question restates, scored as the best hit was:
+        the text under the heading answers, wherever retrieval ranked it."""
+        top = max((h.score for h in hits), default=section.score)
+        under = self.store.section_passages(section.document, section.path)[: self.settings.heading_passages]
+        return [SearchHit(p, top, row) for row, p in under] or hits
+
+    def _candidates(self, question: str, qvec: np.ndarray, hits: list[SearchHit], asked: GlossaryEntry | None,
+                    first: SearchHit | None = None) -> list[Candidate]:
         """Sentences that may answer, best first: every sentence of the hits ranked on its stored
         vector, then the best `rescore_sentences` (and the asked term's definition, when one
-        of them) scored again on their own vectors, which are the only ones an answer quotes."""
+        of them, and the opening sentence of `first`, a matched heading's text) scored again on
+        their own vectors, which are the only ones an answer quotes."""
         ranked = score_sentences(question, qvec, hits, self.sentence_vectors_of)
         keep = ranked[: self.settings.rescore_sentences]
         keep += [c for c in ranked[len(keep):] if _is_definition(c, asked)][:1]
+        if first is not None:
+            keep += [c for c in ranked[len(keep):] if c.hit.passage.id == first.passage.id and c.index == 0][:1]
         return rescore(question, qvec, keep, self.embed_sentences)
 
     def _abstain_reason(self, question: str, best_cos: float, hits: list[SearchHit]) -> str:
@@ -261,7 +289,7 @@ class Engine:
         if index is None:
             return None
         quote = texts[index]
-        citation = Citation(1, passage, quote, 1.0, self.references_for(passage, [index]))
+        citation = Citation(1, passage, quote, 1.0, self.references_for(passage, [index]), quoted=index)
         return Answer(question, f"{quote} [1]", False, (citation,), glossary=tuple(self.terms_in(quote)))
 
     # --- questions about sources ----------------------------------------------------
@@ -316,7 +344,7 @@ class Engine:
         quote = passage.text[s.start : s.end]
         label = "Sources" if len(refs) > 1 else "Source"
         text = f"{quote} [1] {label}: " + " ".join(r.raw for r in refs)
-        citation = Citation(1, passage, quote, score, refs)
+        citation = Citation(1, passage, quote, score, refs, quoted=index)
         return Answer(question, text, False, (citation,), glossary=tuple(self.terms_in(quote)))
 
     # --- glossary -------------------------------------------------------------------

@@ -60,12 +60,35 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class QuestionHeading:
+    """A heading that asks a question ("7.2 How can I save my workspace?"): the section it heads
+    and the question as embedded (numbering left out). Its answer is the text under it."""
+
+    document: str
+    path: tuple[str, ...]
+    question: str
+
+
+@dataclass(frozen=True)
 class Sentence:
-    """A sentence of a passage: its span in the passage text and the reference labels it cites."""
+    """A sentence of a passage: its span in the passage text and the reference labels it cites.
+    `page` (and its printed label) is set when the sentence starts on a later page than its passage
+    (a paragraph carried over a page break); None means the passage's own page."""
 
     start: int
     end: int
     refs: tuple[str, ...] = ()
+    page: int | None = None
+    page_label: str | None = None
+
+    def to_row(self) -> list[Any]:
+        """[start, end, refs] (and page, label when the sentence has a page of its own)."""
+        row: list[Any] = [self.start, self.end, list(self.refs)]
+        return [*row, self.page, self.page_label] if self.page is not None else row
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Sentence:
+        return cls(row[0], row[1], tuple(row[2]), *row[3:5])
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,11 @@ class Passage:
 
     def sentence_texts(self) -> list[str]:
         return [self.text[s.start : s.end] for s in self.sentences]
+
+    def page_of(self, sentence: int) -> tuple[int | None, str | None]:
+        """(PDF page, printed label) where a sentence of the passage starts."""
+        s = self.sentences[sentence] if 0 <= sentence < len(self.sentences) else None
+        return (s.page, s.page_label) if s is not None and s.page is not None else (self.page, self.page_label)
 
     def location_json(self) -> dict[str, Any]:
         """The passage's id, provenance and text, as `ask --json` and `search --json` print them."""
@@ -164,18 +192,30 @@ class Reference:
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered citation of an answer: the passage and the sentence(s) quoted from it."""
+    """A numbered citation of an answer: the passage and the sentence(s) quoted from it.
+    `quoted` is the index of the first quoted sentence: its page is the citation's page."""
 
     marker: int
     passage: Passage
     quote: str
     score: float
     references: tuple[Reference, ...] = ()
+    quoted: int = 0
+
+    @property
+    def page(self) -> int | None:
+        return self.passage.page_of(self.quoted)[0]
+
+    @property
+    def page_label(self) -> str | None:
+        return self.passage.page_of(self.quoted)[1]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "marker": self.marker,
             **self.passage.location_json(),
+            "page": self.page,
+            "page_label": self.page_label,
             "quote": self.quote,
             "score": round(float(self.score), 4),
             "references": [r.to_json() for r in self.references],
@@ -187,6 +227,7 @@ class GlossaryCitation:
     passage_id: str
     document: str
     page: int | None
+    page_label: str | None = None
 
 
 @dataclass(frozen=True)

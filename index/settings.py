@@ -55,6 +55,12 @@ class Settings:
     duplicate_threshold: float = 0.97  # passages this similar are shown once
     # A reference entry answers "Who wrote …?" / "What is the DOI of …?" from this score up.
     reference_min_score: float = 0.45
+    # A question that restates a heading ("How can I save my workspace?") is answered from the text
+    # under it when its cosine to the heading is at least heading_match and beats the next heading's
+    # by heading_margin (index/sections.py).
+    heading_match: float = 0.55
+    heading_margin: float = 0.05
+    heading_passages: int = 4  # the first passages under a matched heading are its answer's candidates
     # Abstention: answer only when the best sentence is at least this similar to the question.
     abstain_below: float = 0.35
     # ... and between the two, only when some content word of the question is in the passages.

@@ -9,14 +9,23 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.models import Document, GlossaryCitation, GlossaryEntry, Passage, Provenance, Reference, Sentence
+from index.models import (
+    Document,
+    GlossaryCitation,
+    GlossaryEntry,
+    Passage,
+    Provenance,
+    QuestionHeading,
+    Reference,
+    Sentence,
+)
 
 if TYPE_CHECKING:
     from index.bundle import BundleData
@@ -30,6 +39,7 @@ CREATE TABLE passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, documen
 CREATE INDEX passages_by_document ON passages(document, start);
 CREATE TABLE refs (id TEXT PRIMARY KEY, document TEXT, label TEXT, data TEXT, vector BLOB);
 CREATE TABLE glossary (term TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE headings (row INTEGER PRIMARY KEY, document TEXT, path TEXT, question TEXT, vector BLOB);
 CREATE VIRTUAL TABLE passages_fts USING fts5(text, section, content='passages', content_rowid='row',
                                              tokenize='porter unicode61');
 """
@@ -39,7 +49,7 @@ def passage_row(row: int, p: Passage, embed_key: str) -> tuple[Any, ...]:
     """A passage as a row of the passages table, in the column order of SCHEMA."""
     return (
         row, p.id, p.document, p.title, p.page, p.start, p.end, p.text,
-        json.dumps([[s.start, s.end, list(s.refs)] for s in p.sentences]),
+        json.dumps([s.to_row() for s in p.sentences], ensure_ascii=False),
         p.kind, p.section, json.dumps([asdict(a) for a in p.also]), embed_key, p.note,
         p.page_label, json.dumps(list(p.section_path), ensure_ascii=False),
     )
@@ -49,7 +59,7 @@ def passage_from_row(r: sqlite3.Row) -> Passage:
     """A passage read back from its row, by column name."""
     return Passage(
         id=r["id"], document=r["document"], title=r["title"], page=r["page"], start=r["start"], end=r["end"],
-        text=r["text"], sentences=tuple(Sentence(s, e, tuple(refs)) for s, e, refs in json.loads(r["sentences"])),
+        text=r["text"], sentences=tuple(Sentence.from_row(s) for s in json.loads(r["sentences"])),
         kind=r["kind"], section=r["section"] or "",
         also=tuple(Provenance(**a) for a in json.loads(r["also"])),
         note=r["note"] or "", page_label=r["page_label"], section_path=tuple(json.loads(r["section_path"] or "[]")),
@@ -99,6 +109,13 @@ def write(path: Path, data: BundleData) -> None:
               ref_vectors[i].astype("<f4").tobytes() if ref_vectors is not None else None)
              for i, r in enumerate(data.references)],
         )
+        vectors = data.heading_vectors
+        con.executemany(
+            "INSERT INTO headings VALUES (?,?,?,?,?)",
+            [(i, h.document, json.dumps(list(h.path), ensure_ascii=False), h.question,
+              vectors[i].astype("<f4").tobytes() if vectors is not None else None)
+             for i, h in enumerate(data.headings)],
+        )
         con.executemany(
             "INSERT INTO glossary VALUES (?,?)",
             [(g.term, json.dumps(asdict(g), ensure_ascii=False)) for g in data.glossary],
@@ -139,6 +156,23 @@ class Store:
         cur = self._con().execute("SELECT * FROM passages WHERE document=? ORDER BY start", (document,))
         return [passage_from_row(r) for r in cur]
 
+    def next_passage(self, passage: Passage) -> Passage | None:
+        """The passage that follows one in its document (the code a lead-in introduces, say)."""
+        r = self._con().execute(
+            "SELECT * FROM passages WHERE document=? AND start>=? AND id!=? ORDER BY start LIMIT 1",
+            (passage.document, passage.end, passage.id),
+        ).fetchone()
+        return passage_from_row(r) if r else None
+
+    def section_passages(self, document: str, path: Sequence[str]) -> list[tuple[int, Passage]]:
+        """(row, passage) of the body passages under one section of a document, in reading order."""
+        cur = self._con().execute(
+            "SELECT * FROM passages WHERE document=? AND kind='body' AND section=? ORDER BY start",
+            (document, path[-1] if path else ""),
+        )
+        rows = [(r["row"], passage_from_row(r)) for r in cur]
+        return [(row, p) for row, p in rows if not p.section_path or p.section_path == tuple(path)]
+
     def all_passages(self, kind: str | None = "body") -> Iterable[Passage]:
         sql = "SELECT * FROM passages" + (" WHERE kind=?" if kind else "") + " ORDER BY row"
         for r in self._con().execute(sql, (kind,) if kind else ()):
@@ -166,6 +200,14 @@ class Store:
         if not rows or any(r[0] is None for r in rows):
             return np.zeros((0, dimension), dtype=np.float32)
         return np.stack([np.frombuffer(r[0], dtype="<f4") for r in rows]).astype(np.float32)
+
+    def headings(self, dimension: int) -> tuple[list[QuestionHeading], np.ndarray]:
+        """The corpus's question headings and their unit vectors, in row order."""
+        rows = self._con().execute("SELECT document, path, question, vector FROM headings ORDER BY row").fetchall()
+        if not rows or any(r[3] is None for r in rows):
+            return [], np.zeros((0, dimension), dtype=np.float32)
+        found = [QuestionHeading(r[0], tuple(json.loads(r[1])), r[2]) for r in rows]
+        return found, np.stack([np.frombuffer(r[3], dtype="<f4") for r in rows]).astype(np.float32)
 
     def glossary(self) -> list[GlossaryEntry]:
         return [glossary_from_json(json.loads(r[0])) for r in self._con().execute("SELECT data FROM glossary")]

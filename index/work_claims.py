@@ -89,4 +89,5 @@ def check_work_claim(engine: Engine, claim: str, qvec: np.ndarray) -> tuple[Verd
     s = passage.sentences[index]
     row = next(i for i, r in enumerate(engine.references) if r is ref)
     score = float(engine.reference_vectors[row] @ qvec) if len(engine.reference_vectors) else 1.0
-    return verdict, reasons, Citation(1, passage, passage.text[s.start : s.end], score, (ref,))
+    quote = passage.text[s.start : s.end]
+    return verdict, reasons, Citation(1, passage, quote, score, (ref,), quoted=index)

@@ -79,6 +79,8 @@ def _units(text: str, start: int, end: int, markers: bool) -> list[Unit]:
 NOISE_KINDS: dict[BlockKind, str] = {
     "navigation": "navigation (contents, index)",
     "figure": "figure or table text",
+    # A caption describes a figure; quoted as an answer it stood in for the text that answers.
+    "caption": "figure or table caption",
     "math": "formula",
 }
 
@@ -123,16 +125,18 @@ def _passage(
     parts: list[str] = []
     sentences: list[Sentence] = []
     pos = 0
+    page = doc.page_at(units[0].start)
     for u in units:
         if parts:
             pos += 1
-        sentences.append(Sentence(pos, pos + len(u.text), u.refs))
+        own = doc.page_at(u.start)
+        later = own if own != page else None  # carried over a page break
+        sentences.append(Sentence(pos, pos + len(u.text), u.refs, later, doc.page_label(later) if later else None))
         parts.append(u.text)
         pos += len(u.text)
     text = " ".join(parts)
     start, end = units[0].start, units[-1].end
     digest = hashlib.sha1(f"{doc.id}\x00{start}\x00{text}".encode()).hexdigest()[:12]
-    page = doc.page_at(start)
     return Passage(
         id=f"p{digest}",
         document=doc.id,

@@ -141,12 +141,12 @@ def _cite(definition: str, passage_id: str | None, passages: list[Passage]) -> G
     if passage_id:
         for p in passages:
             if p.id == passage_id:
-                return GlossaryCitation(p.id, p.document, p.page)
+                return GlossaryCitation(p.id, p.document, p.page, p.page_label)
         raise CuratedError(f"{FILENAME}: passage {passage_id} does not exist in this corpus")
     want = " ".join(definition.split())
     for p in passages:
         if want in p.text:
-            return GlossaryCitation(p.id, p.document, p.page)
+            return GlossaryCitation(p.id, p.document, p.page, p.page_label)
     return None
 
 

@@ -79,7 +79,7 @@ def draft_entries(chosen: list[Chosen], passages: list[Passage]) -> list[Glossar
         definition, citation = "", None
         if d is not None:
             p = passages[d.passage]
-            definition, citation = _quote(p, d.sentence), GlossaryCitation(p.id, p.document, p.page)
+            definition, citation = _quote(p, d.sentence), GlossaryCitation(p.id, p.document, p.page, p.page_label)
         out.append(GlossaryEntry(term=c.surface or c.key, kind=c.kind,
                                  definition=definition, citation=citation, aliases=tuple(c.aliases)))
     return out
@@ -233,7 +233,7 @@ def _fallback(e: GlossaryEntry, m: _Mentions, passages: list[Passage]) -> tuple[
     if best is None:
         return e.definition, e.citation
     p = passages[best[3]]
-    return _quote(p, -best[2]), GlossaryCitation(p.id, p.document, p.page)
+    return _quote(p, -best[2]), GlossaryCitation(p.id, p.document, p.page, p.page_label)
 
 
 def _related(found: list[_Mentions], keys: list[str], vectors: np.ndarray) -> list[list[int]]:

@@ -19,6 +19,7 @@ import numpy as np
 from index import bundle
 from index.embedder import get_embedder
 from index.models import Document, GlossaryEntry, Passage, Provenance, Reference
+from index.sections import question_headings
 from index.settings import Settings
 from index.store import Store
 from ingest.chunk import Para, pack, paragraphs
@@ -145,7 +146,7 @@ def _title(doc_id: str, raw: RawText, meta: dict[str, Any]) -> str:
     if raw.pdf_title and raw.pdf_title.lower() not in ("untitled", "anonymous"):
         return raw.pdf_title
     first = raw.text.strip().split("\n", 1)[0].strip(" #=*")
-    if 0 < len(first) <= 100 and not first.startswith(".."):
+    if 0 < len(first) <= 100 and not first.startswith(("..", "---", "+++")):
         return first
     return Path(doc_id).stem.replace("_", " ").replace("-", " ")
 
@@ -347,14 +348,18 @@ def _build(
         fail(FileError("glossary.toml", str(exc)))
         glossary = []
     report.documents, report.passages, report.noise = len(documents), len(body), len(noise)
-    # References are embedded too, so "Who wrote …?" and "What is the DOI of …?" find them.
-    ref_vectors = get_embedder(settings.model).encode([r.raw for r in references], batch_size=settings.batch_size)
+    # References are embedded too, so "Who wrote …?" and "What is the DOI of …?" find them;
+    # so are headings that ask a question, whose text answers a question restating them.
+    embedder = get_embedder(settings.model)
+    ref_vectors = embedder.encode([r.raw for r in references], batch_size=settings.batch_size)
+    headings = question_headings(body)
+    heading_vectors = embedder.encode([h.question for h in headings], batch_size=settings.batch_size)
     report.references, report.glossary = len(references), len(glossary)
     return bundle.BundleData(
         settings=settings, model=settings.model, dimension=vectors.shape[1], documents=documents,
         passages=body + noise, embeddings=vectors, embed_keys=keys, sentence_vectors=sentence_vectors,
         sentence_rows=sentence_rows, references=references, glossary=glossary,
-        reference_vectors=ref_vectors,
+        reference_vectors=ref_vectors, headings=headings, heading_vectors=heading_vectors,
     )
 
 

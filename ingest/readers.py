@@ -7,9 +7,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.markdown import markdown_blocks
 from ingest.text import Block, normalise
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}  # given their structure by a Markdown parser
 PDF_SUFFIXES = {".pdf"}
 BIB_SUFFIXES = {".bib"}
 SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES | BIB_SUFFIXES
@@ -87,11 +89,22 @@ def decode_text(data: bytes) -> str:
 
 
 def read_text_file(path: Path, max_bytes: int) -> RawText:
+    """A text file's normalised text; Markdown files also carry the blocks their parser found."""
     data = size_checked(path, max_bytes)
     text = normalise(decode_text(data))
     if not text.strip():
         raise InputError("no text (only whitespace)")
-    return RawText(text, (), hashlib.sha256(data).hexdigest())
+    structure = markdown_structure(text) if path.suffix.lower() in MARKDOWN_SUFFIXES else None
+    return RawText(text, (), hashlib.sha256(data).hexdigest(), blocks=structure)
+
+
+def markdown_structure(text: str) -> tuple[Block, ...] | None:
+    """The blocks of a Markdown text, or None (cut it by its lines) when the parser fails or a
+    single block is too large to parse safely: structure is a gain, never a reason to refuse a file."""
+    try:
+        return markdown_blocks(text)
+    except Exception:  # a parser bug, or ValueError for an oversized block (ingest/markdown.py)
+        return None
 
 
 def read_any(path: Path, max_bytes: int) -> RawText:

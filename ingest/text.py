@@ -89,7 +89,7 @@ _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*(?:\[\w{1,3}\])*$")
 
 # What a block holds: prose is cut into sentences and quoted; a heading names the section of
 # what follows; code is kept whole; the other kinds are shown but never embedded or quoted.
-BlockKind = Literal["prose", "heading", "code", "figure", "math", "footnote", "navigation"]
+BlockKind = Literal["prose", "heading", "code", "figure", "caption", "math", "footnote", "navigation"]
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,7 @@ def test_citation_card_is_escaped_and_links_are_https() -> None:
     ]
     assert all(not k.startswith("on") for _, attrs in tags for k in attrs)
     text = html.unescape(re.sub(r"<[^>]+>", "", out))
-    assert "[2] <img src=x onerror=alert(1)>, page 3" in text
+    assert "[2] <img src=x onerror=alert(1)>, p. 3" in text
     assert "<b>Evil</b>; Jervis, Robert (1978). “:red[Title].” <script>x</script>" in text
     assert marked(out) == ["The <b>quoted</b> sentence."]
 

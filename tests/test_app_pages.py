@@ -235,7 +235,7 @@ def test_answer_markdown_escapes_documents_keeps_markers() -> None:
     assert "b" not in tags and "i" not in tags and tags.count("a") == 1
     text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
     assert "A <b>claim</b> [7] about # things. [1]" in text  # the marker of [1] is ours, [7] is text
-    assert "[1] <i>Doc</i>, page 2" in text and "[x](javascript:alert(1))" in text
+    assert "[1] <i>Doc</i>, p. 2" in text and "[x](javascript:alert(1))" in text
     assert 'href="https://doi.org/10.1/a%28b%29"' in rendered
 
 
@@ -262,7 +262,7 @@ def test_glossary_entry_html_is_escaped() -> None:
     assert {t for t, _ in tags_of(out)} <= {"div", "b", "span", "blockquote", "a", "details", "summary", "ul",
                                             "li", "mark"}
     text = text_of(out)
-    for literal in ("<img src=x onerror=alert(1)>", "<b>bold</b> definition", "<script>t</script>, page 2",
+    for literal in ("<img src=x onerror=alert(1)>", "<b>bold</b> definition", "<script>t</script>, p. 2",
                     "Mentioned 3 times in 1 passage", "<i>r</i>"):
         assert literal in text, literal
     assert "No entry for “<b>x</b>”" in text_of(no_entry_html("<b>x</b>", [evil]))

@@ -16,7 +16,8 @@ from ui.cli import main
 from .conftest import ROOT
 
 CITATION_KEYS: dict[str, type | tuple[type, ...]] = {
-    "marker": int, "passage_id": str, "document": str, "title": str, "page": (int, type(None)),
+    "marker": int, "passage_id": str, "document": str, "title": str,
+    "page": (int, type(None)), "page_label": (str, type(None)), "section": (list, type(None)),
     "start": int, "end": int, "text": str, "quote": str, "score": float, "references": list,
 }
 

@@ -123,7 +123,8 @@ def show_answer(answer: Answer, engine: Engine) -> None:
     st.subheader("Sources")
     for c in answer.citations:
         with st.container(border=True):
-            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms)
+            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms,
+                                  at=(c.page, c.page_label))
                     + open_in_document(c.passage))
 
 

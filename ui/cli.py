@@ -18,6 +18,7 @@ from typing import Any
 from index.bundle import BundleError
 from index.embedder import ModelError
 from index.settings import Settings, default_corpus_dir, default_index_dir
+from ui.render import location, page_text, section_text
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
@@ -84,13 +85,15 @@ def _format_answer(answer: Any) -> str:
             lines.append("Closest passages:")
             for hit in answer.nearest:
                 p = hit.passage
-                where = f"{p.title}" + (f", p. {p.page}" if p.page else "")
+                where = location(p.title, p.page, p.page_label)
                 lines.append(f"  - {where} ({hit.score:.2f}): {p.text[:200]}")
         return "\n".join(lines).rstrip()
     for c in answer.citations:
         p = c.passage
-        where = f"{p.title}" + (f", p. {p.page}" if p.page else "") + f" [{p.document}:{p.start}-{p.end}]"
+        where = location(p.title, c.page, c.page_label) + f" [{p.document}:{p.start}-{p.end}]"
         lines.append(f"[{c.marker}] {where}")
+        if p.section_path:
+            lines.append(f"    § {section_text(p.section_path)}")
         lines.append(f"    “{c.quote}”")
         for r in c.references:
             lines.append(f"    ↳ {r.raw}")
@@ -202,7 +205,8 @@ def cmd_glossary(args: argparse.Namespace) -> int:
             print(f"  also: {', '.join(entry.aliases)}")
         print(f"  {entry.definition}")
         if entry.citation:
-            page = f", p. {entry.citation.page}" if entry.citation.page else ""
+            where = page_text(entry.citation.page, entry.citation.page_label)
+            page = f", {where}" if where else ""
             print(f"  — {entry.citation.document}{page} [{entry.citation.passage_id}]")
         if entry.related:
             print(f"  related: {', '.join(entry.related)}")

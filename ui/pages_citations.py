@@ -80,7 +80,7 @@ def reference_detail_html(ra: ReferenceAudit, audit: Audit, passage_of: PassageO
         items = []
         for c in ra.cited_by:
             p = passage_of(c.passage_id)
-            where = location(p.title, p.page) if p is not None else c.document
+            where = location(p.title, p.page, p.page_label) if p is not None else c.document
             items.append(f'<li>{esc(c.sentence)} <span style="{MUTED_STYLE}">— {esc(where)}</span></li>')
         parts.append(f'<ul class="sb-citing">{"".join(items)}</ul>')
     return "".join(parts) + "</div>"
@@ -90,7 +90,7 @@ def unresolved_html(markers: tuple[UnresolvedMarker, ...], passage_of: PassageOf
     items = []
     for m in markers:
         p = passage_of(m.passage_id)
-        where = location(p.title, p.page) if p is not None else m.document
+        where = location(p.title, p.page, p.page_label) if p is not None else m.document
         items.append(f'<li><b>[{esc(m.label)}]</b> {esc(m.sentence)} <span style="{MUTED_STYLE}">— {esc(where)}</span>'
                      "</li>")
     return f'<ul class="sb-unresolved">{"".join(items)}</ul>'
@@ -142,7 +142,8 @@ def show_check(engine: Engine, check: ClaimCheck) -> None:
         st.caption("Evidence: the text the claim was compared with")
     for c in check.evidence:
         with st.container(border=True):
-            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms))
+            st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms,
+                                  at=(c.page, c.page_label)))
 
 
 def citations_page() -> None:

@@ -47,8 +47,10 @@ from ui.render import (
     esc,
     escape_md,
     layered_html,
+    page_text,
     reference_href,
     scroll_script,
+    section_text,
     term_layer,
 )
 
@@ -56,6 +58,7 @@ CARD_STYLE = "padding:.4em .7em;margin:.3em 0;border-radius:.4em;border:1px soli
 NOISE_STYLE = "color:#808495;background:rgba(128,128,128,.08);border-style:dashed"
 WANTED_STYLE = "border:2px solid #ffb300;background:rgba(255,229,143,.25)"
 REF_STYLE = "font-size:.75em;text-decoration:none;margin-left:.1em"
+CODE_STYLE = "font-family:ui-monospace,monospace;font-size:.9em;white-space:pre;overflow-x:auto;margin:0"
 # Passage ids are short hex strings; anything else never reaches the scroll script.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -139,10 +142,12 @@ def passage_html(passage: Passage, document: str, terms: Glossary | None, known:
     head = []
     if noise:
         head.append(f"<b>left out of answers: {esc(passage.note or 'noise')}</b>")
-    if passage.section:
-        head.append(esc(passage.section))
+    if passage.section_path or passage.section:
+        head.append(esc(section_text(passage.section_path) or passage.section))
     if passage.page is not None:
-        head.append(f"page {esc(passage.page)}")
+        head.append(esc(page_text(passage.page, passage.page_label)))
+    if passage.kind == "code":
+        head.append("code")
     # A permalink: opening it marks this passage and offers its link to copy.
     head.append(f'<a class="sb-passage-link" href="{esc(document_href(document, passage.id))}" '
                 'title="Link to this passage">link</a>')
@@ -150,8 +155,12 @@ def passage_html(passage: Passage, document: str, terms: Glossary | None, known:
     if others:
         links = ", ".join(f'<a href="{esc(document_href(o, passage.id))}">{esc(o)}</a>' for o in others)
         head.append(f"also in: {links}")
-    if noise:
+    if noise and passage.note.startswith(("navigation", "figure")):
+        body = f'<pre style="{CODE_STYLE}">{esc(passage.text)}</pre>'  # lines as they stood on the page
+    elif noise:
         body = esc(passage.text)
+    elif passage.kind == "code":
+        body = f'<pre class="sb-code" style="{CODE_STYLE}">{esc(passage.text)}</pre>'
     elif passage.kind == "heading":
         body = f"<b>{esc(passage.text)}</b>"
     else:

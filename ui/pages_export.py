@@ -64,7 +64,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.citations:
         lines += ["## Sources", ""]
     for c in answer.citations:
-        lines += [f"**[{c.marker}]** {md_inline(location(c.passage.title, c.passage.page))}", ""]
+        lines += [f"**[{c.marker}]** {md_inline(location(c.passage.title, c.page, c.page_label))}", ""]
         lines += [f"> {md_inline(q)}" for q in quoted_sentences(c)] + [""]
         if c.references:
             lines += ["References:", ""] + [reference_markdown(r) for r in c.references] + [""]

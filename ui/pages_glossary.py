@@ -26,6 +26,7 @@ from ui.render import (
     escape_md,
     layered_html,
     location,
+    page_text,
     term_href,
     term_link,
 )
@@ -59,8 +60,8 @@ def entry_html(entry: GlossaryEntry, terms: Glossary, passage_of: PassageOf) -> 
     if entry.citation is not None:
         cited = passage_of(entry.citation.passage_id)
         title = cited.title if cited is not None else entry.citation.document
-        parts.append(f'<div style="{MUTED_STYLE}">— {esc(location(title, entry.citation.page))} '
-                     f"({esc(entry.citation.document)})</div>")
+        cited_at = location(title, entry.citation.page, entry.citation.page_label)
+        parts.append(f'<div style="{MUTED_STYLE}">— {esc(cited_at)} ({esc(entry.citation.document)})</div>')
     if entry.aliases:
         parts.append(f"<div><b>Also called:</b> {esc(', '.join(entry.aliases))}</div>")
     if entry.related:
@@ -71,7 +72,8 @@ def entry_html(entry: GlossaryEntry, terms: Glossary, passage_of: PassageOf) -> 
     for pid in entry.mention_passages:
         p = passage_of(pid)
         if p is not None:
-            items.append(f'<li><b>{esc(location(p.title, p.page))}</b>{_mark_term(p.text, entry, terms)}</li>')
+            at = location(p.title, p.page, p.page_label)
+            items.append(f"<li><b>{esc(at)}</b>{_mark_term(p.text, entry, terms)}</li>")
     if items:
         parts.append(f'<details class="sb-mentions"><summary>{esc(summary)}</summary><ul>{"".join(items)}</ul>'
                      "</details>")
@@ -118,7 +120,8 @@ def glossary_markdown(entries: Iterable[GlossaryEntry]) -> str:
         if e.aliases:
             lines += [f"Also called: {md_inline(', '.join(e.aliases))}", ""]
         if e.citation is not None:
-            page = f", page {e.citation.page}" if e.citation.page is not None else ""
+            where = page_text(e.citation.page, e.citation.page_label)
+            page = f", {where}" if where else ""
             lines += [f"Source: {md_inline(e.citation.document + page)}", ""]
     return "\n".join(lines)
 

@@ -205,9 +205,25 @@ def quoted_sentences(citation: Citation) -> list[str]:
 # --- answers, citations, references ----------------------------------------------
 
 
-def location(title: str, page: int | None) -> str:
-    """ "Title, page N" (or just the title for page-less documents), as plain text."""
-    return f"{title}, page {page}" if page is not None else title
+def page_text(page: int | None, label: str | None = None) -> str:
+    """ "p. 28 (PDF p. 32)" when the printed label differs from the PDF page, "p. 5" when it is the
+    same or unknown, "" for page-less documents."""
+    if page is None:
+        return ""
+    if label and label != str(page):
+        return f"p. {label} (PDF p. {page})"
+    return f"p. {page}"
+
+
+def location(title: str, page: int | None, label: str | None = None) -> str:
+    """ "Title, p. 28 (PDF p. 32)" (or just the title for page-less documents), as plain text."""
+    where = page_text(page, label)
+    return f"{title}, {where}" if where else title
+
+
+def section_text(path: Sequence[str]) -> str:
+    """A passage's section path as shown: "7 R Miscellanea › 7.2 How can I save my workspace?"."""
+    return " › ".join(path)
 
 
 def marker_spans(answer: Answer) -> list[tuple[int, int]]:
@@ -269,10 +285,15 @@ def citation_html(
     quotes: str | Sequence[str] = (),
     references: Iterable[Reference] = (),
     terms: Glossary | None = None,
+    at: tuple[int | None, str | None] | None = None,
 ) -> str:
-    """A citation card: "[n] title, page N", the passage (quote highlighted, terms linked), its references."""
+    """A citation card: "[n] title, p. N", the passage (quote highlighted, terms linked), its references.
+    `at` is the (page, label) of the quoted sentence when it stands on a later page than the passage starts."""
     label = f"[{marker}] " if marker is not None else ""
-    head = f"<div><b>{esc(label + location(passage.title, passage.page))}</b></div>"
+    page, page_label = at if at is not None else (passage.page, passage.page_label)
+    head = f"<div><b>{esc(label + location(passage.title, page, page_label))}</b></div>"
+    if passage.section_path:
+        head += f'<div class="sb-section" style="{MUTED_STYLE}">{esc(section_text(passage.section_path))}</div>'
     refs = list(references)
     tail = ""
     if refs:

@@ -80,6 +80,7 @@ def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
     base_y: float | None = None
     base_size = 0.0
     last_x = 0.0
+    last_end = 0.0  # where the last piece ends, at most: 0.6 em a character (a fixed-width face's advance)
     pending = False  # pypdf wrote a newline: a new line unless the geometry says otherwise
     for run in runs:
         pieces = run.text.split("\n")
@@ -102,11 +103,17 @@ def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
                 if dy > reach * tol or (pending and run.x < last_x - 1 and dy > 0.3 * tol):
                     groups.append(current)
                     current, base_y = [], None
+                elif pending and i == 0 and run.x > last_end + 0.2 * tol and not current[-1][1][-1:].isspace() \
+                        and not piece[:1].isspace():
+                    # Text placed further along the same baseline (a header's page number, a dot leader,
+                    # a tab stop) after pypdf wrote a newline: a word boundary, not a glued word.
+                    current.append((run, " "))
             pending = False
             if base_y is None or run.size > base_size:
                 base_y, base_size = run.y, run.size
             current.append((run, piece))
             last_x = run.x
+            last_end = run.x + 0.6 * run.size * len(piece.rstrip()) if i == 0 else float("inf")
     if current:
         groups.append(current)
     out = []

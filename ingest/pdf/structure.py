@@ -41,7 +41,7 @@ def _margin_key(text: str) -> str:
 
 def _numbers(text: str) -> list[tuple[str, int]]:
     """Page-number candidates in a margin line: (as printed, value); roman numerals valued negative."""
-    out = [(m, int(m)) for m in re.findall(r"(?<![\d.])\d{1,4}(?![\d.])", text)]
+    out = [(m, int(m)) for m in re.findall(r"(?<![\d.])\d{1,4}(?![\d.])", text) if not m.startswith("0")]
     words = text.split()
     for w in (words[:1] + words[-1:]) if words else []:
         if _ROMAN.match(w) and w.lower() == w:
@@ -66,23 +66,35 @@ def _edges(page: Sequence[Line]) -> list[tuple[int, str]]:
     return top + bottom
 
 
-def find_margins(pages: Sequence[Sequence[Line]], gap: float) -> list[set[int]]:
+def find_margins(pages: Sequence[Sequence[Line]], gap: float, body_size: float = 0.0) -> list[set[int]]:
     """Per page, the indexes of running-header, footer and page-number lines.
 
     A line is a margin when it stands at a page's top or bottom edge and either repeats
     (numbers aside) at the same edge of another page, or is a bare page number, or is set
-    apart from the body by a wide gap and carries the page's printed number.
+    apart from the body by a wide gap and starts or ends with the page's printed number.
+    Code and rows of numbers ("1 2 3 4 5" ending two pages) are not running headers, nor is
+    a heading ("1 Introduction" on page 1: larger or bold) or a footnote ("1 See …." on
+    page 1: a sentence) that merely starts with that number.
     """
     counts: Counter[tuple[str, str]] = Counter()
     for page in pages:
         for key in {(where, _margin_key(page[i].text)) for i, where in _edges(page)}:
             counts[key] += 1
+    # In a document set in a fixed-width face throughout, the margins are set in it too.
+    chars = sum(len(ln.text) for page in pages for ln in page) or 1
+    typewritten = sum(ln.mono * len(ln.text) for page in pages for ln in page) / chars > 0.5
+
+    def plain(ln: Line) -> bool:
+        return typewritten or ln.mono < 0.9
+
     out: list[set[int]] = []
     for page in pages:
         found = set()
         for i, where in _edges(page):
             text = page[i].text.strip()
-            if counts[(where, _margin_key(text))] >= 2 or _PAGE_NUMBER.match(text):
+            shape = _margin_key(text)
+            number_row = shape.count("#") >= 2 and not re.search(r"[^\W\d_]", shape)
+            if (counts[(where, shape)] >= 2 and not number_row and plain(page[i])) or _PAGE_NUMBER.match(text):
                 found.add(i)
         out.append(found)
     offset = _dominant_offset(pages, out)
@@ -90,20 +102,26 @@ def find_margins(pages: Sequence[Sequence[Line]], gap: float) -> list[set[int]]:
         return out
     for n, page in enumerate(pages):
         for i, where in _edges(page):
-            if i in out[n] or not _apart(page, i, where, gap):
+            ln = page[i]
+            if i in out[n] or not plain(ln) or not _apart(page, i, where, gap) or _TERMINAL.search(ln.text.strip()):
                 continue
-            if any(v - (n + 1) == offset for _, v in _numbers(page[i].text) if v > 0):
+            if body_size and (ln.size >= 1.12 * body_size or ln.bold >= 0.8):
+                continue
+            words = ln.text.split()
+            ends = [w.strip("()[]|·•,.:;-–—") for w in (words[:1] + words[-1:])]
+            if any(v - (n + 1) == offset for w in ends if w.isdigit() for _, v in _numbers(w) if v > 0):
                 out[n].add(i)
     return out
 
 
 def _apart(page: Sequence[Line], i: int, where: str, gap: float) -> bool:
     """Whether line i is separated from its neighbour towards the body by more than a paragraph gap."""
-    ys = sorted((ln.y for j, ln in enumerate(page) if j != i), reverse=(where == "top"))
-    if not ys:
+    y = page[i].y
+    inward = [ln.y for j, ln in enumerate(page) if j != i and (ln.y < y if where == "top" else ln.y > y)]
+    if not inward:
         return True
-    nearest = ys[0]
-    return abs(page[i].y - nearest) > 1.8 * gap
+    nearest = max(inward) if where == "top" else min(inward)
+    return abs(y - nearest) > 1.8 * gap
 
 
 def _dominant_offset(pages: Sequence[Sequence[Line]], margins: list[set[int]]) -> int | None:
@@ -253,8 +271,12 @@ def _line_kind(ln: Line, doc: _Doc, lowest_body: float, left: float) -> BlockKin
     display = ln.x > left + 3 * doc.size  # set apart from the left margin, as displayed formulas are
     if display and (ln.math >= 0.15 or re.search(r"[=<>≤≥∼≈±∑∫]", text)) and _words(text) <= 2:
         return "math"
-    larger = ln.size >= doc.size * 1.12
-    if words <= 25 and (larger or ln.bold >= 0.8) and not _CAPTION.match(text):
+    # Headings are set at least a size step above the body (LaTeX: 10.9 -> 12 pt is 1.10).
+    larger = ln.size >= doc.size * 1.08
+    if _CAPTION.match(text):
+        return "caption"
+    if (words <= 25 and (larger or ln.bold >= 0.8) and not (larger and _TERMINAL.search(text) and words > 12)
+            and re.search(r"[^\W\d_]{2}", text)):
         return "heading"
     if (
         words <= 15 and _NUMBERED_HEADING.match(text) and "." in text.split()[0][:-1]
@@ -323,7 +345,9 @@ def _starts_paragraph(prev: Line, line: Line, left: float, doc: _Doc) -> bool:
         return True  # an indented first line
     if ended and prev.x > line.x + 0.6 * doc.size:
         return True  # back out of a hanging indent: a new reference-list entry
-    return bool(_BULLET.match(line.text.strip()))
+    # A list item starts a paragraph, unless the line before breaks off at a dash (a page range
+    # "305–" / "325. doi:…" wrapped in a reference entry).
+    return bool(_BULLET.match(line.text.strip())) and not re.search(r"[–—-]$", prev.text.strip())
 
 
 def _groups(page_no: int, page: Sequence[Line], kinds: Sequence[BlockKind | None], doc: _Doc) -> list[_Group]:
@@ -336,7 +360,10 @@ def _groups(page_no: int, page: Sequence[Line], kinds: Sequence[BlockKind | None
         cur = out[-1] if out else None
         wide = prev is not None and prev.y - ln.y > 2.2 * doc.gap
         same = cur is not None and cur.kind == kind and prev is not None
-        if same and cur is not None and prev is not None:
+        if cur is not None and prev is not None and cur.kind == "caption" and kind == "prose":
+            same = 0 < prev.y - ln.y <= 1.22 * doc.gap  # a caption's second line
+            kind = "caption" if same else kind
+        elif same and cur is not None and prev is not None:
             if kind == "prose":
                 same = not _starts_paragraph(prev, ln, left, doc)
             elif kind == "heading":
@@ -361,21 +388,26 @@ def _numbering_depth(text: str) -> int:
     return 1 if _CHAPTER.match(text) else 0
 
 
-def heading_levels(headings: Sequence[tuple[str, float]]) -> list[int]:
-    """The level of each (text, size) heading: its numbering depth; an unnumbered heading takes the
-    level numbered headings of its size have, else its size's rank below them."""
-    by_size: dict[float, Counter[int]] = {}
-    for text, size in headings:
+def heading_levels(headings: Sequence[tuple[str, float, bool]]) -> list[int]:
+    """The level of each (text, size, bold) heading: its numbering depth. An unnumbered heading set
+    like numbered ones (same size and weight) takes their level; set otherwise, it sits one level
+    below the deepest numbered headings set as large ("Computing p values" in italics under the bold
+    "5.2. Using the output module"); with no numbered heading at all, its style's rank is its level."""
+    by_style: dict[tuple[float, bool], Counter[int]] = {}
+    for text, size, bold in headings:
         depth = _numbering_depth(text)
         if depth:
-            by_size.setdefault(round(size, 1), Counter())[depth] += 1
-    ranks = sorted({round(size, 1) for _, size in headings}, reverse=True)
+            by_style.setdefault((round(size, 1), bold), Counter())[depth] += 1
+    ranks = sorted({(round(size, 1), bold) for _, size, bold in headings}, reverse=True)
     out = []
-    for text, size in headings:
+    for text, size, bold in headings:
         depth = _numbering_depth(text)
-        if not depth:
-            known = by_size.get(round(size, 1))
-            depth = known.most_common(1)[0][0] if known else ranks.index(round(size, 1)) + 1
+        style = (round(size, 1), bold)
+        if not depth and style in by_style:
+            depth = by_style[style].most_common(1)[0][0]
+        elif not depth:
+            above = [max(c) for (s, _), c in by_style.items() if s >= style[0]]
+            depth = max(above) + 1 if above else ranks.index(style) + 1
         out.append(depth)
     return out
 
@@ -484,7 +516,7 @@ def _continues(last: _Group, first: _Group, doc: _Doc) -> bool:
 def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None = None) -> PdfText:
     """Turn the pages' lines into Sourcebook's text and blocks."""
     doc = measure(pages)
-    margins = find_margins(pages, doc.gap)
+    margins = find_margins(pages, doc.gap, doc.size)
     labels = list(declared_labels) if declared_labels else page_labels(pages, margins)
     nav = navigation_pages(pages, margins)
     vocab = Vocabulary.of(ln.text for page in pages for ln in page)
@@ -502,12 +534,12 @@ def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None
         if not per_page[n]:
             continue
         prev_prose = next((g for gs in reversed(per_page[:n]) for g in reversed(gs)
-                           if g.kind not in ("footnote", "figure", "math")), None)
+                           if g.kind not in ("footnote", "figure", "caption", "math")), None)
         if prev_prose is not None and _continues(prev_prose, per_page[n][0], doc):
             prev_prose.lines.extend(per_page[n].pop(0).lines)
     headings = [g for gs in per_page for g in gs if g.kind == "heading"]
-    levels = dict(zip(map(id, headings), heading_levels([(_block_text(g, vocab, doc), g.lines[0].size)
-                                                          for g in headings]), strict=True))
+    styles = [(_block_text(g, vocab, doc), g.lines[0].size, g.lines[0].bold >= 0.5) for g in headings]
+    levels = dict(zip(map(id, headings), heading_levels(styles), strict=True))
     text_parts: list[str] = []
     starts: list[int] = []
     blocks: list[Block] = []
