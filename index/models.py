@@ -27,6 +27,8 @@ class Document:
     source: str | None = None
     licence: str | None = None
     page_labels: tuple[str | None, ...] = ()  # the label printed on page 1, 2, ... (None: unknown)
+    # The running header, footer and page-number lines taken out of each page's text.
+    page_margins: tuple[tuple[str, ...], ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding character `offset`, or None for page-less formats."""

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 SCHEMA = """
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT, title TEXT, sha256 TEXT, text TEXT,
-                        page_starts TEXT, source TEXT, licence TEXT, page_labels TEXT);
+                        page_starts TEXT, source TEXT, licence TEXT, page_labels TEXT, page_margins TEXT);
 CREATE TABLE passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, document TEXT, title TEXT,
                        page INTEGER, start INTEGER, "end" INTEGER, text TEXT, sentences TEXT, kind TEXT,
                        section TEXT, also TEXT, embed_key TEXT, note TEXT, page_label TEXT, section_path TEXT);
@@ -90,9 +90,10 @@ def write(path: Path, data: BundleData) -> None:
     try:
         con.executescript(SCHEMA)
         con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
             [(d.id, d.path, d.title, d.sha256, d.text, json.dumps(list(d.page_starts)), d.source, d.licence,
-              json.dumps(list(d.page_labels), ensure_ascii=False)) for d in data.documents],
+              json.dumps(list(d.page_labels), ensure_ascii=False),
+              json.dumps([list(m) for m in d.page_margins], ensure_ascii=False)) for d in data.documents],
         )
         keys = list(data.embed_keys) + [""] * (len(data.passages) - len(data.embed_keys))
         con.executemany(
@@ -186,7 +187,8 @@ class Store:
         return [
             Document(id=r["id"], path=r["path"], title=r["title"], sha256=r["sha256"], text=r["text"],
                      page_starts=tuple(json.loads(r["page_starts"])), source=r["source"], licence=r["licence"],
-                     page_labels=tuple(json.loads(r["page_labels"] or "[]")))
+                     page_labels=tuple(json.loads(r["page_labels"] or "[]")),
+                     page_margins=tuple(tuple(m) for m in json.loads(r["page_margins"] or "[]")))
             for r in cur
         ]
 

@@ -94,11 +94,14 @@ def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool
             continue
         section = path[-1][1] if path else ""
         titles = tuple(t for _, t in path)
-        if b.kind == "code":
+        if b.kind in ("code", "navigation", "figure", "math"):
+            # Kept as laid out, one unit: code is quoted whole; contents lines, figure text and
+            # formulas are shown line by line, never as sentences.
             body = doc.text[b.start : b.end].rstrip()
             if body.strip():
-                paras.append(Para(b.start, b.start + len(body), [Unit(b.start, b.start + len(body), body, ())],
-                                  section, None, b.after_gap, section_path=titles, code=True))
+                unit = Unit(b.start, b.start + len(body), body, ())
+                paras.append(Para(b.start, b.start + len(body), [unit], section, NOISE_KINDS.get(b.kind),
+                                  b.after_gap, section_path=titles, code=b.kind == "code"))
             continue
         units = _units(doc.text, b.start, b.end, markers)
         if not units:

@@ -225,6 +225,8 @@ def _fallback(e: GlossaryEntry, m: _Mentions, passages: list[Passage]) -> tuple[
             score += 1.0
         if _THE_START.match(head) or _INDEFINITE_DEF.match(head):
             score += 0.5
+        if text.rstrip().endswith(":"):
+            score -= 2.0  # a lead-in ("… HAC estimate:") says what follows, not what the term is
         if name in fold(p.section):
             score += 1.0
         key = (score, -pi, -si)

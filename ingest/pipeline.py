@@ -324,7 +324,7 @@ def _build(
         documents.append(
             Document(id=doc_id, path=str(path), title=_title(doc_id, raw, m), sha256=raw.sha256, text=raw.text,
                      page_starts=raw.page_starts, source=m.get("source"), licence=m.get("licence"),
-                     page_labels=raw.page_labels)
+                     page_labels=raw.page_labels, page_margins=raw.page_margins)
         )
         if raw.blocks is not None:
             structure[doc_id] = raw.blocks

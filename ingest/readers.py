@@ -33,6 +33,7 @@ class RawText:
     # Structure found by a layout-aware reader (PDF); None: cut the text into blocks by its lines.
     blocks: tuple[Block, ...] | None = None
     page_labels: tuple[str | None, ...] = ()  # the printed label of each page (None: unknown)
+    page_margins: tuple[tuple[str, ...], ...] = ()  # running headers, footers, page numbers removed per page
 
 
 def _mb(n: int) -> str:

@@ -39,6 +39,7 @@ from ui.pages_common import (
     upload_blocked,
 )
 from ui.render import (
+    CODE_STYLE,
     MARK_STYLE,
     MUTED_STYLE,
     PASSAGE_STYLE,
@@ -58,7 +59,6 @@ CARD_STYLE = "padding:.4em .7em;margin:.3em 0;border-radius:.4em;border:1px soli
 NOISE_STYLE = "color:#808495;background:rgba(128,128,128,.08);border-style:dashed"
 WANTED_STYLE = "border:2px solid #ffb300;background:rgba(255,229,143,.25)"
 REF_STYLE = "font-size:.75em;text-decoration:none;margin-left:.1em"
-CODE_STYLE = "font-family:ui-monospace,monospace;font-size:.9em;white-space:pre;overflow-x:auto;margin:0"
 # Passage ids are short hex strings; anything else never reaches the scroll script.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -42,6 +42,7 @@ _AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=@)")
 MARK_STYLE = "background:#ffe58f;color:#1f1f1f;padding:0 .1em;border-radius:.2em"
 PASSAGE_STYLE = "white-space:pre-wrap;line-height:1.55;margin:.25em 0 .5em 0"
 MUTED_STYLE = "color:#808495;font-size:.9em"
+CODE_STYLE = "font-family:ui-monospace,monospace;font-size:.9em;white-space:pre;overflow-x:auto;margin:0"
 TERM_STYLE = "color:inherit;text-decoration:underline dotted;text-underline-offset:.2em"
 # Where the Glossary and Citations pages live (st.Page url_path); links are relative, so
 # they work under any server base path.
@@ -299,7 +300,11 @@ def citation_html(
     if refs:
         items = "".join(reference_html(r) for r in refs)
         tail = f'<div style="{MUTED_STYLE}">References</div><ul style="margin-top:.2em">{items}</ul>'
-    return f'<div class="sb-citation">{head}{highlight(passage.text, quotes, terms)}{tail}</div>'
+    if passage.kind == "code":  # a code block is quoted whole and shown as code
+        body = f'<pre class="sb-code" style="{CODE_STYLE}"><mark style="{MARK_STYLE}">{esc(passage.text)}</mark></pre>'
+    else:
+        body = highlight(passage.text, quotes, terms)
+    return f'<div class="sb-citation">{head}{body}{tail}</div>'
 
 
 # --- scrolling to a deep link's target ------------------------------------------------

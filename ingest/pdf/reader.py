@@ -77,4 +77,4 @@ def read_pdf(path: Path, max_bytes: int) -> RawText:
         raise InputError("no text layer (a scanned PDF needs OCR first)")
     read = build(pages, declared_labels(reader))
     return RawText(read.text, read.page_starts, hashlib.sha256(data).hexdigest(), _title(reader), tuple(failed),
-                   blocks=read.blocks, page_labels=read.page_labels)
+                   blocks=read.blocks, page_labels=read.page_labels, page_margins=read.margins)

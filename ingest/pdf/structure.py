@@ -499,7 +499,10 @@ def _block_text(g: _Group, vocab: Vocabulary, doc: _Doc) -> str:
         return " ".join(ln.text.strip() for ln in g.lines)
     if g.kind in ("figure", "math", "navigation"):
         return "\n".join(ln.text.strip() for ln in g.lines)
-    return join_lines([ln.text for ln in g.lines], vocab)
+    text = join_lines([ln.text for ln in g.lines], vocab)
+    if g.kind == "footnote":  # the raised marker stands glued to the note: "1Due to …" -> "1 Due to …"
+        text = re.sub(r"^(\d{1,2}|[*†‡§¶])(?=[A-Z])", r"\1 ", text)
+    return text
 
 
 def _continues(last: _Group, first: _Group, doc: _Doc) -> bool:
