@@ -1,0 +1,122 @@
+"""Question headings (index/sections.py) and lead-ins quoted with their code (answer.with_code),
+on a small real FAQ ingested with the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from index.answer import with_code
+from index.models import Citation, Passage, QuestionHeading, Sentence
+from index.sections import heading_question, match_section
+
+FAQ = """# Gardening FAQ
+
+## 1. Why do my tomato leaves turn yellow?
+
+Most often the plant lacks nitrogen. Older growth gives its nitrogen to the new shoots first, so it
+fades before the rest of the plant. Feed the plant with compost every two weeks.
+
+Overwatering can also turn tomato leaves yellow, because roots in soaked soil cannot breathe.
+
+## 2. How can I clean my pruning shears?
+
+To disinfect the blades, you can run
+
+```
+soak --blades --minutes 10 alcohol
+```
+
+## 3. When should I sow carrots?
+
+Carrots are sown from early spring, as soon as the soil can be worked, and again every three weeks
+until midsummer for a steady harvest. Unlike tomato leaves, which turn yellow when they are cold,
+carrot tops stay green.
+"""
+
+
+@pytest.fixture(scope="module")
+def faq_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Any:
+    from index.engine import Engine
+    from ingest.pipeline import ingest
+
+    corpus = tmp_path_factory.mktemp("faq")
+    (corpus / "garden-faq.md").write_text(FAQ, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("faq-index")
+    report = ingest([corpus], index_dir)
+    assert not report.errors, report.errors
+    return Engine(index_dir)
+
+
+def test_heading_question_drops_numbering_and_keeps_only_questions() -> None:
+    assert heading_question("7.32 How can I capture errors?") == "How can I capture errors?"
+    assert heading_question("2. When I try to plot, a warning is issued. What is wrong?") is not None
+    assert heading_question("3.1. Dealing with heteroskedasticity") is None
+    assert heading_question("Introduction") is None
+
+
+def test_match_section_needs_a_clear_winner() -> None:
+    headings = [QuestionHeading("a.md", ("Q1",), "q1"), QuestionHeading("a.md", ("Q2",), "q2")]
+    vectors = np.eye(2, dtype=np.float32)
+    clear = np.array([0.9, 0.3], dtype=np.float32)
+    close = np.array([0.7, 0.68], dtype=np.float32)
+    found = match_section(clear, headings, vectors, threshold=0.55, margin=0.05)
+    assert found is not None and found.path == ("Q1",)
+    assert match_section(close, headings, vectors, threshold=0.55, margin=0.05) is None  # two near headings
+    assert match_section(clear * 0.5, headings, vectors, threshold=0.55, margin=0.05) is None  # too far
+
+
+def test_faq_headings_are_stored_with_their_sections(faq_engine: Any) -> None:
+    questions = {h.question for h in faq_engine.headings}
+    assert questions == {"Why do my tomato leaves turn yellow?", "How can I clean my pruning shears?",
+                         "When should I sow carrots?"}
+
+
+def test_a_question_restating_a_heading_is_answered_by_the_text_under_it(faq_engine: Any) -> None:
+    answer = faq_engine.ask("Why are the leaves of my tomatoes turning yellow?")
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert first.passage.section == "1. Why do my tomato leaves turn yellow?"
+    # The opening sentence under the heading leads the answer, though others share more words.
+    assert answer.text.startswith("Most often the plant lacks nitrogen.")
+
+
+def test_a_lead_in_is_quoted_with_the_code_it_introduces(faq_engine: Any) -> None:
+    answer = faq_engine.ask("How do I clean pruning shears?")
+    kinds = [c.passage.kind for c in answer.citations]
+    assert "code" in kinds, answer.text
+    code = next(c for c in answer.citations if c.passage.kind == "code")
+    assert code.quote == "soak --blades --minutes 10 alcohol"
+    assert answer.text.index("you can run") < answer.text.index("soak --blades")
+
+
+def _passage(pid: str, text: str, kind: Any = "body", start: int = 0) -> Passage:
+    return Passage(id=pid, document="d.md", title="D", page=None, start=start, end=start + len(text), text=text,
+                   sentences=(Sentence(0, len(text)),), kind=kind, section="S", section_path=("S",))
+
+
+def test_with_code_leaves_a_finished_sentence_alone() -> None:
+    done = _passage("p1", "The blades are clean now.")
+    code = _passage("p2", "rm -rf x", kind="code", start=30)
+    text, cites = with_code("The blades are clean now. [1]", [Citation(1, done, done.text, 0.5)],
+                            lambda p: code)
+    assert text == "The blades are clean now. [1]" and len(cites) == 1
+
+
+def test_with_code_follows_a_colon_lead_in() -> None:
+    lead = _passage("p1", "Run this:")
+    code = _passage("p2", "make clean", kind="code", start=20)
+    text, cites = with_code("Run this: [1]", [Citation(1, lead, lead.text, 0.5)], lambda p: code)
+    assert [c.passage.id for c in cites] == ["p1", "p2"] and cites[1].marker == 2
+    assert text == "Run this: [1]\nmake clean\n[2]"
+
+
+def test_page_of_a_sentence_carried_over_a_page_break(tmp_path: Path) -> None:
+    p = Passage(id="p", document="d.pdf", title="D", page=7, start=0, end=20, text="One here. Two there.",
+                sentences=(Sentence(0, 9), Sentence(10, 20, page=8, page_label="viii")), page_label="vii")
+    assert p.page_of(0) == (7, "vii") and p.page_of(1) == (8, "viii")
+    assert Citation(1, p, "Two there.", 0.5, quoted=1).to_json()["page_label"] == "viii"
+    assert Sentence.from_row(p.sentences[1].to_row()) == p.sentences[1]
