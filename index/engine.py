@@ -32,7 +32,7 @@ from index.answer import (
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference, SearchHit
-from index.sections import SectionMatch, lead_with_first, match_section
+from index.sections import SectionMatch, lead_with_first, match_section, section_of
 from index.settings import Settings
 from index.store import Store
 
@@ -213,7 +213,7 @@ class Engine:
         # No re-ranking here: every sentence of the hits is scored next, whatever their order.
         hits = self._search(question, qvec, k or self.settings.k, rerank_hits=False)
         section = match_section(qvec, self.headings, self.heading_vectors, self.settings.heading_match,
-                                self.settings.heading_margin)
+                                self.settings.heading_margin, {section_of(h.passage) for h in hits})
         if section is not None:
             hits = self._under_heading(section, hits)
         asked = self._asked_entry(question, strict=False)

@@ -11,7 +11,7 @@ and it must be clear: above `heading_match` and ahead of the next heading by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,17 +47,26 @@ def question_headings(passages: Iterable[Passage]) -> list[QuestionHeading]:
     """Every section of the passages whose heading asks a question, once, in reading order."""
     found: dict[tuple[str, tuple[str, ...]], QuestionHeading] = {}
     for p in passages:
-        path = p.section_path or ((p.section,) if p.section else ())
-        asked = heading_question(path[-1]) if path else None
-        if asked and (p.document, path) not in found:
-            found[(p.document, path)] = QuestionHeading(p.document, path, asked)
+        key = section_of(p)
+        asked = heading_question(key[1][-1]) if key[1] else None
+        if asked and key not in found:
+            found[key] = QuestionHeading(p.document, key[1], asked)
     return list(found.values())
 
 
+def section_of(p: Passage) -> tuple[str, tuple[str, ...]]:
+    """(document, section path) of a passage, the key of its question heading."""
+    return p.document, p.section_path or ((p.section,) if p.section else ())
+
+
 def match_section(qvec: np.ndarray, headings: Sequence[QuestionHeading], vectors: np.ndarray,
-                  threshold: float, margin: float) -> SectionMatch | None:
+                  threshold: float, margin: float, retrieved: Collection[tuple[str, tuple[str, ...]]]
+                  ) -> SectionMatch | None:
     """The question heading of the corpus that the question restates, if one clearly does: at least
-    `threshold` in cosine, and `margin` ahead of the best heading that asks something else."""
+    `threshold` in cosine, `margin` ahead of the best heading that asks something else, and heading
+    a section that retrieval found too (`retrieved`: (document, path) of the hits). Short questions
+    about one subject sit close together ("How stable is Python?", "What about Python 1.6?"):
+    on the Python docs, every heading matched without its text among the hits was the wrong one."""
     if not len(headings):
         return None
     scores = vectors @ qvec
@@ -66,6 +75,8 @@ def match_section(qvec: np.ndarray, headings: Sequence[QuestionHeading], vectors
     # The same question heading in two documents (a copy) is not a rival.
     runner = next((float(scores[i]) for i in order[1:] if headings[i].question != best.question), 0.0)
     if float(scores[order[0]]) < threshold or float(scores[order[0]]) - runner < margin:
+        return None
+    if (best.document, best.path) not in retrieved:
         return None
     return SectionMatch(best.document, best.path, float(scores[order[0]]))
 

@@ -63,10 +63,13 @@ def test_match_section_needs_a_clear_winner() -> None:
     vectors = np.eye(2, dtype=np.float32)
     clear = np.array([0.9, 0.3], dtype=np.float32)
     close = np.array([0.7, 0.68], dtype=np.float32)
-    found = match_section(clear, headings, vectors, threshold=0.55, margin=0.05)
+    hits = {("a.md", ("Q1",)), ("a.md", ("Q2",))}
+    found = match_section(clear, headings, vectors, threshold=0.55, margin=0.05, retrieved=hits)
     assert found is not None and found.path == ("Q1",)
-    assert match_section(close, headings, vectors, threshold=0.55, margin=0.05) is None  # two near headings
-    assert match_section(clear * 0.5, headings, vectors, threshold=0.55, margin=0.05) is None  # too far
+    assert match_section(close, headings, vectors, threshold=0.55, margin=0.05, retrieved=hits) is None  # near
+    assert match_section(clear * 0.5, headings, vectors, threshold=0.55, margin=0.05, retrieved=hits) is None
+    # A heading whose text retrieval did not find is not trusted.
+    assert match_section(clear, headings, vectors, threshold=0.55, margin=0.05, retrieved={("a.md", ("Q2",))}) is None
 
 
 def test_faq_headings_are_stored_with_their_sections(faq_engine: Any) -> None:
