@@ -17,9 +17,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from index.engine import Engine
 from index.identifiers import check_reference
 from index.models import Passage, Reference
+from index.query.corpus import Corpus
 
 
 @dataclass(frozen=True)
@@ -184,20 +184,20 @@ def duplicate_groups(refs: list[Reference]) -> list[tuple[str, ...]]:
     return sorted(tuple(sorted(g)) for g in groups.values() if len(g) > 1)
 
 
-def audit(engine: Engine) -> Audit:
-    """Audit the references of the engine's bundle against the sentences that cite them."""
-    refs = engine.references
+def audit(corpus: Corpus) -> Audit:
+    """Audit the references of a bundle against the sentences that cite them."""
+    refs = corpus.references
     cited_by: dict[str, list[CitingSentence]] = defaultdict(list)
     unresolved: list[UnresolvedMarker] = []
     prose_documents: set[str] = set()
     # Every passage kind: a marker in a heading or a passage marked as noise still needs an entry.
-    passages: list[Passage] = list(engine.store.all_passages(kind=None))
+    passages: list[Passage] = list(corpus.store.all_passages(kind=None))
     for p in passages:
         if p.kind == "body":
             prose_documents.add(p.document)
         for s, text in zip(p.sentences, p.sentence_texts(), strict=True):
             for label in dict.fromkeys(s.refs):
-                ref = engine.reference_for(p.document, label)
+                ref = corpus.reference_for(p.document, label)
                 if ref is None:
                     unresolved.append(UnresolvedMarker(p.document, label, p.id, text))
                 else:

@@ -63,9 +63,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.answer import content_words, in_context, quote_from_antecedent
-from index.engine import Engine
 from index.models import Citation, Passage
+from index.query.corpus import Corpus
+from index.query.retrieve import search
+from index.query.sentences import content_words, in_context, quote_from_antecedent
 from index.store import STOPWORDS
 from index.work_claims import check_work_claim
 
@@ -279,10 +280,10 @@ class ClaimCheck:
         }
 
 
-def _alignments(engine: Engine, claim: str, qvec: np.ndarray) -> list[Alignment]:
+def _alignments(corpus: Corpus, claim: str, qvec: np.ndarray) -> list[Alignment]:
     """Sentences and adjacent pairs of the passages retrieved for the claim, closest first."""
     singles: list[tuple[Passage, int, str, list[str]]] = []
-    for hit in engine.search(claim, k=RETRIEVE_K):
+    for hit in search(corpus, claim, qvec, RETRIEVE_K):
         p = hit.passage
         texts = p.sentence_texts()
         for i, t in enumerate(texts):
@@ -298,7 +299,7 @@ def _alignments(engine: Engine, claim: str, qvec: np.ndarray) -> list[Alignment]
     if not singles:
         return []
     flat = [c for *_, ctx in singles for c in ctx]
-    sims = iter((engine.embed_sentences(flat) @ qvec).tolist())
+    sims = iter((corpus.encode_sentences(flat) @ qvec).tolist())
     scored = [(p, i, t, ctx, [next(sims) for _ in ctx]) for p, i, t, ctx in singles]
     best_single = {(p.id, i): max(cs[:2]) for p, i, _, _, cs in scored}
     out: list[Alignment] = []
@@ -312,10 +313,10 @@ def _alignments(engine: Engine, claim: str, qvec: np.ndarray) -> list[Alignment]
     return out
 
 
-def _citation(engine: Engine, a: Alignment, marker: int) -> Citation:
+def _citation(corpus: Corpus, a: Alignment, marker: int) -> Citation:
     """The alignment as evidence. A sentence opening with a pronoun is quoted from the sentence
     before ("He is the ... Professor" says nothing of who he is); the verdict rests on it alone."""
-    refs = engine.references_for(a.passage, list(a.indexes))
+    refs = corpus.references_for(a.passage, list(a.indexes))
     quote = quote_from_antecedent(a.passage, a.indexes[0], a.indexes[-1]) or a.text
     return Citation(marker=marker, passage=a.passage, quote=quote, score=a.cosine, references=refs,
                     quoted=a.indexes[0])
@@ -346,13 +347,13 @@ def _judge(claim: str, words: set[str], a: Alignment) -> tuple[Verdict, list[str
     return "not_supported", [f"closest text is not close enough (cosine {a.cosine:.2f}, words {cov:.0%})"]
 
 
-def check_claim(engine: Engine, claim: str) -> ClaimCheck:
+def check_claim(corpus: Corpus, claim: str) -> ClaimCheck:
     """Check one claim against the corpus: supported, contradicted or not_supported, with evidence."""
     claim = " ".join(claim.split())[:2000]
     if not any(ch.isalnum() for ch in claim):
         return ClaimCheck(claim, "not_supported", 0.0, reasons=("empty claim",))
-    qvec = engine.embed_query(claim)
-    aligned = _alignments(engine, claim, qvec)
+    qvec = corpus.encode_query(claim)
+    aligned = _alignments(corpus, claim, qvec)
     if not aligned:
         return ClaimCheck(claim, "not_supported", 0.0, reasons=("nothing retrieved",))
     words = content_words(claim)
@@ -375,7 +376,7 @@ def check_claim(engine: Engine, claim: str) -> ClaimCheck:
             verdict, reasons, chosen = v, why, a
         if verdict == "supported":
             break
-    if chosen is None and (work := check_work_claim(engine, claim, qvec)) is not None:
+    if chosen is None and (work := check_work_claim(corpus, claim, qvec)) is not None:
         # The prose is silent, but the claim is about a work: its reference entry decides.
         verdict, why, citation = work
         return ClaimCheck(claim, verdict, citation.score, (citation,), tuple(why))
@@ -383,14 +384,14 @@ def check_claim(engine: Engine, claim: str) -> ClaimCheck:
         if not reasons:
             reasons = [f"closest text is not close enough (cosine {best.cosine:.2f})"]
         # Show what came closest when it is on the subject; nothing when it is not.
-        evidence = (_citation(engine, best, 1),) if best.cosine >= CONTRADICT_COSINE else ()
+        evidence = (_citation(corpus, best, 1),) if best.cosine >= CONTRADICT_COSINE else ()
         return ClaimCheck(claim, "not_supported", best.cosine, evidence, tuple(reasons))
-    citations = [_citation(engine, chosen, 1)]
+    citations = [_citation(corpus, chosen, 1)]
     if verdict == "supported":
         # Other passages saying the same thing (a merged duplicate elsewhere) back it up too.
         for a in aligned[1:6]:
             if len(citations) >= 3 or a.cosine < max(SUPPORT_COSINE, chosen.cosine - 0.05):
                 break
             if a.passage.id not in {c.passage.id for c in citations} and _judge(claim, words, a)[0] == "supported":
-                citations.append(_citation(engine, a, len(citations) + 1))
+                citations.append(_citation(corpus, a, len(citations) + 1))
     return ClaimCheck(claim, verdict, chosen.cosine, tuple(citations), tuple(reasons))

@@ -12,13 +12,15 @@ import json
 import re
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.engine import Engine
-from index.models import Answer
+from index.models import Answer, SearchHit
+
+Ask = Callable[[str], Answer]  # a question -> its answer (Engine.ask)
+Search = Callable[[str, int, str], list[SearchHit]]  # query, k, mode -> hits (Engine.search)
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -62,16 +64,16 @@ def _latency(ms: list[float]) -> dict[str, float]:
             "latency_ms_p95": round(p95, 1)}
 
 
-def evaluate_qa(engine: Engine, questions: Iterable[dict[str, Any]]) -> Report:
+def evaluate_qa(ask: Ask, questions: Iterable[dict[str, Any]]) -> Report:
     qs = list(questions)
-    engine.ask("warm-up question")  # the first call pays one-off costs (thread pools, caches)
+    ask("warm-up question")  # the first call pays one-off costs (thread pools, caches)
     answerable = [q for q in qs if not q.get("abstain")]
     out_of_corpus = [q for q in qs if q.get("abstain")]
     counts = {"answer": 0, "evidence": 0, "refs": 0, "refs_asked": 0, "abstained_ok": 0, "false_abstentions": 0}
     misses, ms = [], []
     for q in qs:
         t = time.perf_counter()
-        answer = engine.ask(q["question"])
+        answer = ask(q["question"])
         ms.append((time.perf_counter() - t) * 1000)
         got = score_answer(answer, q)
         if q.get("abstain"):
@@ -102,15 +104,15 @@ def evaluate_qa(engine: Engine, questions: Iterable[dict[str, Any]]) -> Report:
     return Report("qa", totals, misses)
 
 
-def evaluate_retrieval(engine: Engine, questions: Iterable[dict[str, Any]], mode: str = "hybrid") -> Report:
+def evaluate_retrieval(search: Search, questions: Iterable[dict[str, Any]], mode: str = "hybrid") -> Report:
     qs = list(questions)
-    engine.search("warm-up query", k=10, mode=mode)
+    search("warm-up query", 10, mode)
     recall = {1: 0, 5: 0, 10: 0}
     rr_total = 0.0
     misses, ms = [], []
     for q in qs:
         t = time.perf_counter()
-        hits = engine.search(q["question"], k=10, mode=mode)
+        hits = search(q["question"], 10, mode)
         ms.append((time.perf_counter() - t) * 1000)
         evidence = q["evidence_norm"]
         rank = next((i + 1 for i, h in enumerate(hits) if any(e in norm(h.passage.text) for e in evidence)), None)
@@ -130,9 +132,9 @@ def evaluate_retrieval(engine: Engine, questions: Iterable[dict[str, Any]], mode
     return Report("retrieval", totals, misses)
 
 
-def evaluate(engine: Engine, path: Path, mode: str = "hybrid") -> Report:
-    """Score a question file; its format decides QA or retrieval scoring."""
+def evaluate(ask: Ask, search: Search, path: Path, mode: str = "hybrid") -> Report:
+    """Score a question file with the given ask and search; its format decides QA or retrieval scoring."""
     qs = load_questions(path)
     if qs and "evidence_norm" in qs[0]:
-        return evaluate_retrieval(engine, qs, mode)
-    return evaluate_qa(engine, qs)
+        return evaluate_retrieval(search, qs, mode)
+    return evaluate_qa(ask, qs)

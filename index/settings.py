@@ -57,7 +57,7 @@ class Settings:
     reference_min_score: float = 0.45
     # A question that restates a heading ("How can I save my workspace?") is answered from the text
     # under it when its cosine to the heading is at least heading_match and beats the next heading's
-    # by heading_margin (index/sections.py).
+    # by heading_margin (index/query/sections.py).
     heading_match: float = 0.55
     heading_margin: float = 0.05
     heading_passages: int = 4  # the first passages under a matched heading are its answer's candidates

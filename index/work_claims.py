@@ -19,7 +19,7 @@ from index.models import Citation, Reference
 
 if TYPE_CHECKING:
     from index.claims import Verdict
-    from index.engine import Engine
+    from index.query.corpus import Corpus
 
 _WORD = re.compile(r"[a-z0-9]+")
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
@@ -57,18 +57,18 @@ def named_work(references: list[Reference], claim: str) -> tuple[Reference, str]
     return (best[1], best[2]) if best else None
 
 
-def check_work_claim(engine: Engine, claim: str, qvec: np.ndarray) -> tuple[Verdict, list[str], Citation] | None:
+def check_work_claim(corpus: Corpus, claim: str, qvec: np.ndarray) -> tuple[Verdict, list[str], Citation] | None:
     """The verdict of the work's reference entry on a claim naming it, the reasons, and a sentence
     citing the work as evidence; None when the claim names no work, says nothing the entry
     records, or no sentence of the corpus cites the work."""
-    found = named_work(engine.references, claim)
+    found = named_work(corpus.references, claim)
     if found is None:
         return None
     ref, rest = found
     words = set(rest.split())
     years = set(_YEAR.findall(rest))
     own = {surname(a) for a in ref.authors} - {""}
-    others = {surname(a) for r in engine.references for a in r.authors} - own - {""}
+    others = {surname(a) for r in corpus.references for a in r.authors} - own - {""}
     named_own, named_other = own & words, others & words
     year = (ref.year or "")[:4]
     verdict: Verdict
@@ -82,12 +82,12 @@ def check_work_claim(engine: Engine, claim: str, qvec: np.ndarray) -> tuple[Verd
         verdict = "supported"
     else:
         return None
-    sites = engine.citing(ref)
+    sites = corpus.citing(ref)
     if not sites:
         return None
     passage, index = sites[0]
     s = passage.sentences[index]
-    row = next(i for i, r in enumerate(engine.references) if r is ref)
-    score = float(engine.reference_vectors[row] @ qvec) if len(engine.reference_vectors) else 1.0
+    row = next(i for i, r in enumerate(corpus.references) if r is ref)
+    score = float(corpus.reference_vectors[row] @ qvec) if len(corpus.reference_vectors) else 1.0
     quote = passage.text[s.start : s.end]
     return verdict, reasons, Citation(1, passage, quote, score, (ref,), quoted=index)

@@ -19,7 +19,7 @@ import numpy as np
 from index import bundle
 from index.embedder import get_embedder
 from index.models import Document, GlossaryEntry, Passage, Provenance, Reference
-from index.sections import question_headings
+from index.query.sections import question_headings
 from index.settings import Settings
 from index.store import Store
 from ingest.chunk import Para, pack, paragraphs

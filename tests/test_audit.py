@@ -47,14 +47,14 @@ def _engine(tmp_path_factory: pytest.TempPathFactory, corpus: Path, name: str) -
 
 @pytest.fixture(scope="module")
 def demo_audit(tmp_path_factory: pytest.TempPathFactory) -> Audit:
-    return audit(_engine(tmp_path_factory, Path(CORPUS), "audit-demo"))
+    return audit(_engine(tmp_path_factory, Path(CORPUS), "audit-demo").corpus)
 
 
 @pytest.fixture(scope="module")
 def bad_audit(tmp_path_factory: pytest.TempPathFactory) -> Audit:
     corpus = tmp_path_factory.mktemp("bad-corpus")
     (corpus / "bad-refs.txt").write_text(BAD_DOC, encoding="utf-8")
-    return audit(_engine(tmp_path_factory, corpus, "audit-bad"))
+    return audit(_engine(tmp_path_factory, corpus, "audit-bad").corpus)
 
 
 def rid(label: str, doc: str = "bad-refs.txt") -> str:

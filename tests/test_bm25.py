@@ -28,13 +28,13 @@ QUERIES = [
 @pytest.mark.parametrize("query", QUERIES)
 def test_postings_rank_as_fts5(engine: Any, query: str) -> None:
     reference = engine.store.keyword_search(query, 20, engine.settings.section_weight)
-    ours = engine.retriever.keyword(query, 20)
+    ours = engine.corpus.retriever.keyword(query, 20)
     assert [r for r, _ in ours] == [r for r, _ in reference]
     assert all(abs(a - b) < 1e-5 for (_, a), (_, b) in zip(ours, reference, strict=True))
 
 
 def test_a_question_finds_passages(engine: Any) -> None:
-    rows = engine.retriever.keyword("Butterfield irreducible dilemma", 5)
+    rows = engine.corpus.retriever.keyword("Butterfield irreducible dilemma", 5)
     assert rows and "Butterfield" in engine.store.passages_by_rows([rows[0][0]])[rows[0][0]].text
 
 
@@ -88,4 +88,4 @@ def test_vectors_of_a_format_3_bundle_are_reused(corpus_index: Path, tmp_path: P
         Engine(copy)
     report = ingest([Path(__file__).resolve().parent.parent / "corpus"], copy)
     assert report.embedded == 0 and report.reused > 0
-    assert Engine(copy).retriever.keyword("security dilemma", 3)
+    assert Engine(copy).corpus.retriever.keyword("security dilemma", 3)

@@ -30,7 +30,7 @@ def cited_refs(check: Any) -> list[str]:
 
 @pytest.mark.parametrize("case", CLAIMS, ids=lambda c: c["claim"][:40])
 def test_development_set(claims_engine: Engine, case: dict[str, Any]) -> None:
-    check = check_claim(claims_engine, case["claim"])
+    check = check_claim(claims_engine.corpus, case["claim"])
     assert check.verdict == case["verdict"], check.reasons
     if case["verdict"] == "supported":
         refs = cited_refs(check)
@@ -51,7 +51,7 @@ CONTRADICTED = [
 
 @pytest.mark.parametrize(("claim", "kind"), CONTRADICTED, ids=[c[:40] for c, _ in CONTRADICTED])
 def test_changed_detail_is_contradicted(claims_engine: Engine, claim: str, kind: str) -> None:
-    check = check_claim(claims_engine, claim)
+    check = check_claim(claims_engine.corpus, claim)
     assert check.verdict == "contradicted", check.reasons
     assert any(r.startswith(kind) for r in check.reasons), check.reasons
     assert check.evidence  # the sentence it contradicts is cited
@@ -74,7 +74,7 @@ SUPPORTED = [
 
 @pytest.mark.parametrize("claim", SUPPORTED, ids=[c[:40] for c in SUPPORTED])
 def test_paraphrase_is_supported(claims_engine: Engine, claim: str) -> None:
-    check = check_claim(claims_engine, claim)
+    check = check_claim(claims_engine.corpus, claim)
     assert check.verdict == "supported", check.reasons
     assert check.evidence and check.evidence[0].quote in check.evidence[0].passage.text
 
@@ -90,25 +90,25 @@ NOT_SUPPORTED = [
 
 @pytest.mark.parametrize("claim", NOT_SUPPORTED, ids=[c[:40] for c in NOT_SUPPORTED])
 def test_unrelated_or_unattested_claim_is_not_supported(claims_engine: Engine, claim: str) -> None:
-    assert check_claim(claims_engine, claim).verdict == "not_supported"
+    assert check_claim(claims_engine.corpus, claim).verdict == "not_supported"
 
 
 def test_supported_claim_cites_the_references_of_its_sentence(claims_engine: Engine) -> None:
-    check = check_claim(claims_engine, "The term security dilemma was coined by John H. Herz in 1950.")
+    check = check_claim(claims_engine.corpus, "The term security dilemma was coined by John H. Herz in 1950.")
     first = check.evidence[0]
     assert "German scholar John H. Herz" in first.quote
     assert [r.label for r in first.references] == ["7", "2"]
 
 
 def test_to_json_shape(claims_engine: Engine) -> None:
-    out = check_claim(claims_engine, "The term security dilemma was coined by John H. Herz in 1960.").to_json()
+    out = check_claim(claims_engine.corpus, "The term security dilemma was coined by John H. Herz in 1960.").to_json()
     assert set(out) == {"claim", "verdict", "score", "evidence"}
     assert out["verdict"] == "contradicted" and 0.0 < out["score"] <= 1.0
     assert {"passage_id", "quote", "references"} <= set(out["evidence"][0])
 
 
 def test_empty_claim(claims_engine: Engine) -> None:
-    check = check_claim(claims_engine, "  ?! ")
+    check = check_claim(claims_engine.corpus, "  ?! ")
     assert check.verdict == "not_supported" and not check.evidence
 
 
@@ -147,7 +147,7 @@ PMIP = "Perception and Misperception in International Politics"
 ])
 def test_a_claim_about_a_work_is_checked_against_its_reference(claims_engine: Engine, claim: str, verdict: str,
                                                                reason: str | None) -> None:
-    check = check_claim(claims_engine, claim)
+    check = check_claim(claims_engine.corpus, claim)
     assert check.verdict == verdict, (check.verdict, check.reasons)
     if verdict != "not_supported":
         (citation,) = check.evidence
@@ -159,7 +159,7 @@ def test_a_claim_about_a_work_is_checked_against_its_reference(claims_engine: En
 
 
 def test_a_pronoun_sentence_is_shown_with_the_sentence_it_refers_to(claims_engine: Engine) -> None:
-    check = check_claim(claims_engine, "Mearsheimer is a professor at the University of Chicago.")
+    check = check_claim(claims_engine.corpus, "Mearsheimer is a professor at the University of Chicago.")
     assert check.verdict == "supported"
     quote = check.evidence[0].quote
     assert quote.startswith("John Joseph Mearsheimer") and quote.endswith("University of Chicago.")

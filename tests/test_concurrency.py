@@ -46,7 +46,7 @@ def test_faiss_searches_on_one_openmp_thread_from_any_thread(engine: Any, monkey
     does not cover the threads Streamlit asks from."""
     import faiss
 
-    index = engine.retriever.faiss
+    index = engine.corpus.retriever.faiss
     seen: list[int] = []
 
     class Spy:
@@ -56,7 +56,7 @@ def test_faiss_searches_on_one_openmp_thread_from_any_thread(engine: Any, monkey
             seen.append(faiss.omp_get_max_threads())
             return index.search(*args)
 
-    monkeypatch.setattr(engine.retriever, "faiss", Spy())
+    monkeypatch.setattr(engine.corpus.retriever, "faiss", Spy())
     thread = threading.Thread(target=engine.search, args=("security dilemma",))
     thread.start()
     thread.join()

@@ -133,7 +133,7 @@ def test_every_body_passage_has_one_stored_vector_per_sentence(engine: Engine) -
     rows = engine.sentence_rows
     assert len(rows) == engine.vectors.shape[0] + 1 and rows[-1] == engine.sentence_vectors.shape[0]
     for hit in engine.search("security dilemma", k=5):
-        vectors = engine.sentence_vectors_of(hit)
+        vectors = engine.corpus.sentence_vectors_of(hit)
         assert hit.row >= 0 and vectors.shape == (len(hit.passage.sentences), engine.vectors.shape[1])
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)  # stored as float16
 

@@ -1,4 +1,4 @@
-"""Question headings (index/sections.py) and lead-ins quoted with their code (answer.with_code),
+"""Question headings (index/query/sections.py) and lead-ins quoted with their code (compose.with_code),
 on a small real FAQ ingested with the real model."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.answer import with_code
 from index.models import Citation, Passage, QuestionHeading, Sentence
-from index.sections import heading_question, match_section
+from index.query.compose import with_code
+from index.query.sections import heading_question, match_section
 
 FAQ = """# Gardening FAQ
 
@@ -73,7 +73,7 @@ def test_match_section_needs_a_clear_winner() -> None:
 
 
 def test_faq_headings_are_stored_with_their_sections(faq_engine: Any) -> None:
-    questions = {h.question for h in faq_engine.headings}
+    questions = {h.question for h in faq_engine.corpus.headings}
     assert questions == {"Why do my tomato leaves turn yellow?", "How can I clean my pruning shears?",
                          "When should I sow carrots?"}
 

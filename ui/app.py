@@ -28,6 +28,7 @@ from index import bundle  # noqa: E402
 from index.bibtex import to_bibtex  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.models import Answer, Passage, Reference  # noqa: E402
+from index.query.abstain import ABSTAIN_TEXT  # noqa: E402
 from ui.pages_common import get_engine, index_dir, load_engine, share_link, url_form  # noqa: E402
 from ui.pages_export import answer_markdown  # noqa: E402
 from ui.render import (  # noqa: E402
@@ -45,7 +46,6 @@ from ui.render import (  # noqa: E402
     term_link,
 )
 
-NO_ANSWER = "The corpus does not answer this question."
 # Imported by the tests and by anyone who used them from here before ui.pages_common.
 __all__ = ["PAGES", "get_engine", "index_dir", "load_engine", "main"]
 
@@ -139,7 +139,7 @@ def show_abstention(answer: Answer) -> None:
     if answer.message == "empty question":
         st.warning("Please ask a question in words.")
         return
-    st.warning(f"{NO_ANSWER} Nothing in the indexed documents is close enough to quote as an answer.")
+    st.warning(f"{ABSTAIN_TEXT} Nothing in the indexed documents is close enough to quote as an answer.")
     if answer.nearest:
         st.subheader("Nearest passages")
         st.caption("The closest passages found, for you to judge; none of them answers the question.")

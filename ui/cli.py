@@ -137,7 +137,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CliError(f"{path}: no such question file")
     try:
-        report = evaluate(_engine(args), path, mode=args.mode)
+        engine = _engine(args)
+        report = evaluate(engine.ask, engine.search, path, mode=args.mode)
     except (ValueError, KeyError) as exc:
         raise CliError(f"{path}: not a question file ({type(exc).__name__}: {exc})") from exc
     if args.json:
@@ -155,7 +156,7 @@ def cmd_refs(args: argparse.Namespace) -> int:
     if args.bibtex:
         sys.stdout.write(to_bibtex(engine.references))
         return EXIT_OK
-    result = audit(engine)
+    result = audit(engine.corpus)
     if args.json:
         _print_json(result.to_json())
     else:
@@ -168,7 +169,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     for claim in _questions(args.claim):
-        result = check_claim(engine, claim)
+        result = check_claim(engine.corpus, claim)
         if args.json:
             _print_json(result.to_json())
         else:

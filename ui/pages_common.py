@@ -97,12 +97,12 @@ def show_no_index(folder: Path) -> None:
 # The generation argument keys the caches: a rebuilt index is audited and checked afresh.
 @st.cache_data(show_spinner="Auditing the references…", max_entries=8)
 def cached_audit(_engine: Engine, generation: str) -> Audit:
-    return audit(_engine)
+    return audit(_engine.corpus)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def cached_claim(_engine: Engine, generation: str, claim: str) -> ClaimCheck:
-    return check_claim(_engine, claim)
+    return check_claim(_engine.corpus, claim)
 
 
 def param(name: str) -> str:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.answer import Candidate
 from index.models import Passage, QuestionHeading
 
 _NUMBERING = re.compile(r"^\s*(?:(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?|Q\d*[.:])\s+")
@@ -79,14 +78,3 @@ def match_section(qvec: np.ndarray, headings: Sequence[QuestionHeading], vectors
     if (best.document, best.path) not in retrieved:
         return None
     return SectionMatch(best.document, best.path, float(scores[order[0]]))
-
-
-def lead_with_first(chosen: list[Candidate], candidates: Sequence[Candidate], first_passage: str, limit: int
-                    ) -> list[Candidate]:
-    """The answer under a matched heading: its first sentence leads (an FAQ answers in its opening
-    sentence), then the best-scoring sentences chosen as usual."""
-    first = next((c for c in candidates if c.hit.passage.id == first_passage and c.index == 0), None)
-    if first is None:
-        return chosen
-    rest = [c for c in chosen if c is not first and not (c.hit.passage.id == first_passage and c.index == 0)]
-    return [first, *rest][:limit]

@@ -1,0 +1,26 @@
+"""Abstain: whether the corpus answers at all, or the answer would be a guess."""
+
+from __future__ import annotations
+
+from index.models import SearchHit
+from index.query.sentences import content_words
+from index.query.understand import QUESTION_WORDS
+from index.settings import Settings
+
+ABSTAIN_TEXT = "The corpus does not answer this question."
+
+
+def abstain_reason(settings: Settings, question: str, best_cos: float, hits: list[SearchHit]) -> str:
+    """Why the corpus does not answer, or "" when it does.
+
+    Too far: the best sentence is below `abstain_below`. Off-topic: below `abstain_unless_words`,
+    not one content word of the question stands in the retrieved passages ("What is ratcheting
+    in secure communication?" finds "security" passages by meaning alone)."""
+    if best_cos < settings.abstain_below:
+        return f"best sentence similarity {best_cos:.2f} < {settings.abstain_below}"
+    if best_cos < settings.abstain_unless_words:
+        words = content_words(question) - QUESTION_WORDS
+        found = set().union(*(content_words(h.passage.text) for h in hits)) if hits else set()
+        if words and not words & found:
+            return f"similarity {best_cos:.2f} and no word of the question in the passages"
+    return ""

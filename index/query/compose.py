@@ -1,0 +1,153 @@
+"""Compose: the chosen sentences quoted with [n] markers, one citation per passage.
+
+The best sentence leads, and others join when they score close to it and add something
+new. No sentence is written by Sourcebook: every word of an answer is a quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from index.models import Answer, Citation, GlossaryEntry, Passage, Reference
+from index.query.corpus import Corpus
+from index.query.rank import Candidate, is_definition
+from index.query.sentences import content_words, opens_with_pronoun, quote_from_antecedent, with_antecedent
+from index.query.understand import asked_entry
+from index.settings import Settings
+
+
+def select(candidates: list[Candidate], settings: Settings, question: str = "",
+           form_words: frozenset[str] = frozenset()) -> list[Candidate]:
+    """The best sentence, then close runners-up that are not near-repeats of one already chosen
+    and that share a content word with the question (read with the sentence before when they
+    open with a pronoun): a runner-up close by meaning alone is often about something else
+    ("Who is Robert Jervis?" drew "He is the ... Professor at the University of Chicago", said
+    of Mearsheimer). `form_words` are the question's words that say nothing of its subject."""
+    if not candidates:
+        return []
+    chosen = [candidates[0]]
+    best = candidates[0].score
+    wanted = content_words(question) - form_words
+    for c in candidates[1:]:
+        if len(chosen) >= settings.answer_sentences or c.score < best - settings.sentence_margin:
+            break
+        # A pronoun sentence was scored with the one before it, so it looks like a repeat of
+        # that one ("He is the ... Professor" after "Mearsheimer is a political scientist").
+        if any(float(c.vector @ x.vector) >= settings.redundancy and not _follows(c, x) for x in chosen):
+            continue
+        if any(c.text == x.text for x in chosen):
+            continue
+        if wanted and not wanted & content_words(with_antecedent(c.hit.passage.sentence_texts(), c.index)):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def _follows(c: Candidate, x: Candidate) -> bool:
+    """Is c the pronoun sentence right after x, in the same passage?"""
+    return (c.hit.passage.id == x.hit.passage.id and c.index == x.index + 1
+            and opens_with_pronoun(c.hit.passage.sentence_texts(), c.index))
+
+
+def compose(
+    chosen: list[Candidate], refs_for: Callable[[Passage, list[int]], tuple[Reference, ...]]
+) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers (numbered by first use) and one citation per passage."""
+    markers: dict[str, int] = {}
+    quoted: dict[str, list[Candidate]] = {}
+    parts: list[str] = []
+    # Quote sentences of one passage in their reading order, passages by first choice.
+    order = {c.hit.passage.id: n for n, c in enumerate(chosen)}
+    picked = {(c.hit.passage.id, c.index) for c in chosen}
+    indexes: dict[str, list[int]] = {}  # per passage, the sentences quoted
+    for c in sorted(chosen, key=lambda c: (order[c.hit.passage.id], c.index)):
+        pid = c.hit.passage.id
+        if pid not in markers:
+            markers[pid] = len(markers) + 1
+        # The sentence a pronoun points back to is quoted with it, unless it is quoted already.
+        if (pid, c.index - 1) not in picked and (lead := quote_from_antecedent(c.hit.passage, c.index, c.index)):
+            c = Candidate(c.hit, c.index, lead, c.score, c.vector)
+            indexes.setdefault(pid, []).append(c.index - 1)
+        indexes.setdefault(pid, []).append(c.index)
+        quoted.setdefault(pid, []).append(c)
+        parts.append(f"{c.text} [{markers[pid]}]")
+    citations = []
+    for pid, n in markers.items():
+        cands = quoted[pid]
+        p = cands[0].hit.passage
+        citations.append(
+            Citation(
+                marker=n,
+                passage=p,
+                quote=" ".join(c.text for c in cands),
+                score=max(c.score for c in cands),
+                references=refs_for(p, indexes[pid]),
+                quoted=min(indexes[pid]),
+            )
+        )
+    return " ".join(parts), citations
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def with_code(text: str, citations: list[Citation], following: Callable[[Passage], Passage | None]
+              ) -> tuple[str, list[Citation]]:
+    """A quoted lead-in to code ("you can do", "as follows:"), the last sentence of its passage,
+    is followed in the answer by the code block it introduces, quoted whole with its own marker:
+    the sentence says nothing without it."""
+    out = list(citations)
+    for c in citations:
+        sentences = c.passage.sentence_texts()
+        last = sentences[-1].rstrip() if sentences else ""
+        if not last or not c.quote.rstrip().endswith(last) or (_ENDS_SENTENCE.search(last) and not last.endswith(":")):
+            continue
+        code = following(c.passage)
+        if code is None or code.kind != "code" or code.section_path != c.passage.section_path:
+            continue
+        marker = len(out) + 1
+        out.append(Citation(marker, code, code.text, c.score))
+        at = text.rfind(f"[{c.marker}]") + len(f"[{c.marker}]")
+        text = f"{text[:at]}\n{code.text}\n[{marker}]{text[at:]}"
+    return text, out
+
+
+def lead_with_first(chosen: list[Candidate], candidates: Sequence[Candidate], first_passage: str, limit: int
+                    ) -> list[Candidate]:
+    """The answer under a matched heading: its first sentence leads (an FAQ answers in its opening
+    sentence), then the best-scoring sentences chosen as usual."""
+    first = next((c for c in candidates if c.hit.passage.id == first_passage and c.index == 0), None)
+    if first is None:
+        return chosen
+    rest = [c for c in chosen if c is not first and not (c.hit.passage.id == first_passage and c.index == 0)]
+    return [first, *rest][:limit]
+
+
+def definition_first(asked: GlossaryEntry | None, candidates: list[Candidate], chosen: list[Candidate],
+                     settings: Settings) -> list[Candidate]:
+    """For "What is X?" / "Who is X?" (X's entry is `asked`), lead with X's glossary definition
+    when it is among the retrieved sentences and scores close to the best one."""
+    definition = next((c for c in candidates if is_definition(c, asked)), None)
+    if definition is None or definition.score < chosen[0].score - settings.sentence_margin:
+        return chosen
+    rest = [c for c in chosen if c is not definition]
+    return [definition, *rest][: settings.answer_sentences]
+
+
+def glossary_answer(corpus: Corpus, question: str) -> Answer | None:
+    """"What is X?" where X is a glossary term or alias: its cited definition, even when the
+    wording of the question is far from the sentence ("What is the spiral model?")."""
+    entry = asked_entry(question, corpus.terms, strict=True)
+    if entry is None or entry.citation is None:
+        return None
+    passage = corpus.store.passage(entry.citation.passage_id)
+    if passage is None:
+        return None
+    texts = passage.sentence_texts()
+    index = next((i for i, t in enumerate(texts) if t.strip() == entry.definition.strip()), None)
+    if index is None:
+        return None
+    quote = texts[index]
+    citation = Citation(1, passage, quote, 1.0, corpus.references_for(passage, [index]), quoted=index)
+    return Answer(question, f"{quote} [1]", False, (citation,), glossary=tuple(corpus.terms_in(quote)))

@@ -1,0 +1,72 @@
+"""What Sourcebook knows of a sentence on its own: its content words, what kind of answer it
+holds, and the sentence a pronoun at its start points back to."""
+
+from __future__ import annotations
+
+import re
+
+from index.models import Passage
+from index.store import STOPWORDS
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words minus stop words, crudely stemmed so "states" meets "state"."""
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _stem(w: str) -> str:
+    for suffix in ("ing", "ies", "es", "ed", "s", "'s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)]
+    return w
+
+
+_PRONOUN_START = re.compile(r"^(?:he|she|it|they|this|these|those|its|his|her|their|such)\b", re.I)
+_YEAR_OR_DATE = re.compile(
+    r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\b(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b"
+)
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+")
+_NUMBER = re.compile(r"\d")
+
+
+def expected_type_bonus(question: str, sentence: str) -> float:
+    """A small bonus when a sentence holds what the question asks for: a date, a name, a number."""
+    q = question.lower()
+    if re.match(r"\s*(when|what year|which year|in what year|in which year)\b", q):
+        return 1.0 if _YEAR_OR_DATE.search(sentence) else 0.0
+    if re.match(r"\s*(who|whom|which (?:\w+ )?(?:scholar|person|author|historian|scientist))\b", q):
+        return 1.0 if _NAME.search(sentence) else 0.0
+    if re.match(r"\s*how (many|much|long|old)\b", q):
+        return 1.0 if _NUMBER.search(sentence) else 0.0
+    return 0.0
+
+
+def in_context(passage_sentences: list[str], i: int, section: str) -> str:
+    """A sentence as embedded for scoring: led by its section heading, and by the sentence before
+    when it opens with a pronoun ("He is the ..."), so that it is scored for what it is about."""
+    text = with_antecedent(passage_sentences, i)
+    return f"{section}: {text}" if section else text
+
+
+def opens_with_pronoun(passage_sentences: list[str], i: int) -> bool:
+    """Does sentence i open with a pronoun that points back to the sentence before ("He is ...")?"""
+    return i > 0 and _PRONOUN_START.match(passage_sentences[i]) is not None
+
+
+def with_antecedent(passage_sentences: list[str], i: int) -> str:
+    """A sentence, led by the one before it when it opens with a pronoun ("He is ...")."""
+    text = passage_sentences[i]
+    return f"{passage_sentences[i - 1]} {text}" if opens_with_pronoun(passage_sentences, i) else text
+
+
+def quote_from_antecedent(p: Passage, first: int, last: int) -> str | None:
+    """Sentences first..last quoted verbatim from the sentence before `first`, when `first` opens
+    with a pronoun ("He is the ... Professor" says nothing of who he is); None when it does not."""
+    if not opens_with_pronoun(p.sentence_texts(), first):
+        return None
+    return p.text[p.sentences[first - 1].start : p.sentences[last].end]
+
+

@@ -1,0 +1,69 @@
+"""Answers about sources: the reference entry a question names, or the sentence that cites one.
+
+"What is the DOI of …?" and "Who wrote …?" are answered from the reference list, cited
+through a sentence that cites the work; "Which source supports …?" by the best answering
+sentence that cites something, with the references it cites.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.models import Answer, Citation, Passage, Reference
+from index.query.corpus import Corpus
+from index.query.rank import Candidate
+from index.query.sentences import content_words
+from index.query.understand import Question
+
+
+def search_references(corpus: Corpus, query: str, qvec: np.ndarray, k: int = 3) -> list[tuple[Reference, float]]:
+    """References ranked by cosine to the query plus the share of its words in the entry."""
+    if not len(corpus.reference_vectors):
+        return []
+    words = content_words(query)
+    cos = corpus.reference_vectors @ qvec
+    scored = []
+    for ref, c in zip(corpus.references, cos, strict=True):
+        overlap = len(words & content_words(ref.raw)) / len(words) if words else 0.0
+        scored.append((ref, float(c) + 0.3 * overlap))
+    scored.sort(key=lambda x: -x[1])
+    return scored[:k]
+
+
+def work_answer(corpus: Corpus, question: Question, candidates: list[Candidate]) -> Answer | None:
+    """"What is the DOI of …?", "Who wrote …?": the reference entry that the question names,
+    quoted from the reference list, cited through a sentence that cites it."""
+    best = search_references(corpus, question.text, question.vector, k=1)
+    if not best or best[0][1] < corpus.settings.reference_min_score:
+        return None
+    ref = best[0][0]
+    sites = corpus.citing(ref)
+    if not sites:
+        return None
+    wanted = {(p.id, i) for p, i in sites}
+    ranked = [c for c in candidates if (c.hit.passage.id, c.index) in wanted]
+    passage, index = (ranked[0].hit.passage, ranked[0].index) if ranked else sites[0]
+    return sourced(corpus, question.text, passage, index, (ref,), best[0][1])
+
+
+def supporting_sources(corpus: Corpus, question: str, candidates: list[Candidate]) -> Answer | None:
+    """"Which source supports …?": the best answering sentence that cites something, among
+    those within `sentence_margin` of the best, and the references it cites."""
+    for c in candidates:
+        if c.score < candidates[0].score - corpus.settings.sentence_margin:
+            break
+        refs = corpus.references_for(c.hit.passage, [c.index])
+        if refs:
+            return sourced(corpus, question, c.hit.passage, c.index, refs, c.score)
+    return None
+
+
+def sourced(corpus: Corpus, question: str, passage: Passage, index: int, refs: tuple[Reference, ...],
+            score: float) -> Answer:
+    """One cited sentence followed by the entries of the works it cites."""
+    s = passage.sentences[index]
+    quote = passage.text[s.start : s.end]
+    label = "Sources" if len(refs) > 1 else "Source"
+    text = f"{quote} [1] {label}: " + " ".join(r.raw for r in refs)
+    citation = Citation(1, passage, quote, score, refs, quoted=index)
+    return Answer(question, text, False, (citation,), glossary=tuple(corpus.terms_in(quote)))

@@ -1,0 +1,75 @@
+"""Understand: what a question asks for, before anything is retrieved.
+
+Its words and vector, whether it asks about a work (its DOI, its author, where it
+appeared) or for the sources of a statement, and the glossary entry a "What is X?"
+question names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.glossary import Glossary
+from index.models import GlossaryEntry
+
+# Questions about the bibliography rather than the subject.
+SOURCE_QUESTION = re.compile(
+    r"\b(?:which|what)\s+(?:sources?|references?|works?|study|studies|articles?|books?|papers?|publications?)\b"
+    r"|\b(?:doi|isbn|issn|jstor)\b|\bwho\s+(?:wrote|authored|published|is the author)\b"
+    r"|\bpublished\s+(?:in|by|where)\b|\bcit(?:e|es|ed|ation)\b|\bsource\b|\bwhich\s+(?:journal|publisher)\b",
+    re.I,
+)
+# Of those, the ones that name a work and ask about it (its DOI, its author, where it appeared).
+ABOUT_A_WORK = re.compile(
+    r"\b(?:doi|isbn|issn|jstor)\b|\bwho\s+(?:wrote|authored|published|is the author)\b"
+    r"|\bpublished\s+(?:in|by|where)\b|\bwhich\s+(?:journal|publisher)\b"
+    r"|\b(?:when|what\s+year|which\s+year)\b.*\b(?:published|written|appear(?:ed)?)\b|\bauthors?\s+of\b",
+    re.I,
+)
+# Words of a question's form, not of its subject: they say nothing about being on topic.
+QUESTION_WORDS = frozenset({"mean", "meaning", "defin", "describ", "explain", "tell", "happen", "differ",
+                            "difference"})
+_DEFINITION_QUESTION = re.compile(
+    r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{2,80}?)\s*\??\s*$", re.I
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as understood: its text, its vector and what kind of answer it wants."""
+
+    text: str
+    vector: np.ndarray
+    about_work: bool  # "What is the DOI of …?", "Who wrote …?"
+    asks_sources: bool  # "Which source supports …?"
+    asked: GlossaryEntry | None  # the glossary entry "What is X?" names (forgiving look-up)
+
+
+def normalised(text: str) -> str:
+    """The question as asked, on one line; "" when it holds no word."""
+    text = " ".join(text.split())
+    return text if any(ch.isalnum() for ch in text) else ""
+
+
+def understand(text: str, vector: np.ndarray, terms: Glossary) -> Question:
+    """The question (normalised, at most 2,000 characters) with its intents."""
+    return Question(text, vector, bool(ABOUT_A_WORK.search(text)), bool(SOURCE_QUESTION.search(text)),
+                    asked_entry(text, terms, strict=False))
+
+
+def asked_entry(question: str, terms: Glossary, strict: bool) -> GlossaryEntry | None:
+    """The glossary entry a "What is X?" / "Who is X?" question asks about.
+
+    strict: X must be (nearly all) a term or alias as written, because the answer then
+    rests on the glossary alone; otherwise the forgiving look-up (case, dashes, misspellings)."""
+    m = _DEFINITION_QUESTION.match(question)
+    if not m:
+        return None
+    asked = m.group("term")
+    if not strict:
+        return terms.lookup(asked)
+    found = [entry for s, e, entry in terms.find_in_text(asked) if e - s >= 0.8 * len(asked.strip())]
+    return found[0] if found else terms.exact(asked.strip())
