@@ -22,12 +22,12 @@ def main() -> None:
     ap.add_argument("index")
     ap.add_argument("questions")
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--runtime", choices=["onnx", "torch"], default=Settings().query_runtime,
-                    help="what encodes questions (Settings.query_runtime)")
+    ap.add_argument("--runtime", choices=["onnx", "torch"], default=Settings().query.runtime,
+                    help="what encodes questions (QuerySettings.runtime)")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in Path(args.questions).read_text().splitlines() if line.strip()]
     t = time.perf_counter()
-    engine = Engine(Path(args.index), Settings(query_runtime=args.runtime))
+    engine = Engine(Path(args.index), Settings().with_(runtime=args.runtime))
     load = time.perf_counter() - t
     engine.ask("warm-up question")
     ms = []

@@ -24,7 +24,7 @@ def main() -> None:
     corpus = Path(sys.argv[1])
     index_dir = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp()) / "idx"
     settings = Settings()
-    embedder = get_embedder(settings.model)
+    embedder = get_embedder(settings.build.model)
     embedder.encode(["warm up"])
     t = time.perf_counter()
     report = ingest([corpus], index_dir, settings, force=True)
@@ -33,7 +33,7 @@ def main() -> None:
     assert gen is not None
     texts = [embed_text(p, settings) for p in Store(gen / "store.sqlite").all_passages()]
     t = time.perf_counter()
-    embedder.encode(texts, batch_size=settings.batch_size)
+    embedder.encode(texts, batch_size=settings.build.batch_size)
     encode_s = time.perf_counter() - t
     n = len(texts)
     print(f"documents {report.documents}, passages {n}, embedded {report.embedded}")

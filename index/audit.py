@@ -12,7 +12,6 @@ Runs offline: identifiers are checked by shape and check digit, never resolved.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from index.identifiers import check_reference
 from index.models import Passage, Reference
 from index.query.corpus import Corpus
+from index.words import title_key
 
 
 @dataclass(frozen=True)
@@ -142,15 +142,6 @@ def reference_problems(ref: Reference) -> list[str]:
     return problems
 
 
-def _title_key(title: str) -> str:
-    """A title compared loosely: accents, case, punctuation and a leading article ignored."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]+", folded)
-    if words and words[0] in {"the", "a", "an"}:
-        words = words[1:]
-    return " ".join(words)
-
-
 def _doi_key(doi: str) -> str:
     # DOIs are case-insensitive (DOI handbook 2.4); resolver prefixes are not part of them.
     return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi.strip(), flags=re.I).lower()
@@ -171,8 +162,8 @@ def duplicate_groups(refs: list[Reference]) -> list[tuple[str, ...]]:
         candidates = []
         if r.doi:
             candidates.append(("doi", _doi_key(r.doi)))
-        if r.title and r.year and _title_key(r.title):
-            candidates.append(("title", f"{_title_key(r.title)}|{r.year}"))
+        if r.title and r.year and title_key(r.title):
+            candidates.append(("title", f"{title_key(r.title)}|{r.year}"))
         for key in candidates:
             if key in keys:
                 parent[find(r.id)] = find(keys[key])

@@ -20,6 +20,7 @@ from bibtexparser.writer import BibtexFormat
 from pylatexenc.latex2text import LatexNodes2Text
 
 from index.models import Reference
+from index.words import surname_as_written
 
 _MONTHS = {
     m: i + 1
@@ -30,7 +31,6 @@ _MONTHS = {
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
 _MONTH_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+\d{4}$")
-_INITIALS = re.compile(r"^(?:[A-Z]{1,3}|(?:[A-Z]\.\s?)+)$")
 
 # LaTeX specials in text fields. Braces become \{ \}: BibTeX counts them for balance
 # like any brace, so they are only written when the value's braces balance (see _balance).
@@ -48,20 +48,9 @@ _LATEX_SPECIALS = {
 }
 
 
-def surname(author: str) -> str:
-    """The family name of an author as written: "Jervis, Robert", "R. Jervis" and "Jervis R" -> "Jervis"."""
-    author = author.strip()
-    if "," in author:
-        return author.split(",", 1)[0].strip()
-    words = author.split()
-    if len(words) > 1 and _INITIALS.match(words[-1]):
-        return words[0]  # Vancouver style: "Jervis R"
-    return words[-1] if words else ""
-
-
 def citation_key(authors: Sequence[str], year: str | None, title: str | None = None) -> str:
     """An author-year key, ASCII letters and digits only: ("Jervis, Robert",), "1978" -> "Jervis1978"."""
-    base = surname(authors[0]) if authors else (title or "").split(" ", 1)[0]
+    base = surname_as_written(authors[0]) if authors else (title or "").split(" ", 1)[0]
     folded = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
     name = re.sub(r"[^A-Za-z0-9]", "", folded) or "Ref"
     return f"{name}{year or 'nd'}"

@@ -21,13 +21,10 @@ and FAISS's own binary format.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import os
 import shutil
 import sqlite3
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from index import bm25, store
+from index.errors import SourcebookError
+from index.locks import file_lock
 from index.models import Document, GlossaryEntry, Passage, QuestionHeading, Reference
 from index.settings import Settings
 
@@ -49,7 +48,7 @@ FILES = (*VECTOR_FILES, "faiss.index", *bm25.FILES)
 REUSABLE_FORMATS = (3, 4, FORMAT_VERSION)
 
 
-class BundleError(RuntimeError):
+class BundleError(SourcebookError):
     """An index folder that cannot be used as it is; the message says how to rebuild it."""
 
 
@@ -110,28 +109,9 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
 def lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
     """Hold the index's write lock; fail at once (or wait) when another ingestion has it."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise LockedError(
-                    f"{index_dir}: another ingestion is writing this index; try again when it ends"
-                ) from exc
-            raise
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def test_pause(stage: str) -> None:
-    """TEST-ONLY crash hook: with SOURCEBOOK_TEST_PAUSE_AT=<stage> set, say so on stderr and sleep
-    (SOURCEBOOK_TEST_PAUSE_SECONDS, default 60) so tests/test_crash.py can SIGKILL the process
-    exactly there. Stages: "embedded", "store-written", "before-switch". A no-op otherwise."""
-    if os.environ.get("SOURCEBOOK_TEST_PAUSE_AT") == stage:
-        print(f"sourcebook-test: paused at {stage}", file=sys.stderr, flush=True)
-        time.sleep(float(os.environ.get("SOURCEBOOK_TEST_PAUSE_SECONDS", "60")))
+    busy = LockedError(f"{index_dir}: another ingestion is writing this index; try again when it ends")
+    with file_lock(index_dir / ".lock", wait=wait, busy=busy):
+        yield
 
 
 def _fsync_dir(path: Path) -> None:
@@ -153,7 +133,7 @@ def build_faiss(embeddings: np.ndarray, settings: Settings) -> Any:
 
     dim = int(embeddings.shape[1])
     index: Any
-    if embeddings.shape[0] <= settings.flat_index_limit:
+    if embeddings.shape[0] <= settings.build.flat_index_limit:
         index = faiss.IndexFlatIP(dim)
     else:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
@@ -177,8 +157,7 @@ def write(index_dir: Path, data: BundleData) -> Path:
             raise ValueError("one embedding per body passage is required")
         store.write(tmp / "store.sqlite", data)
         with contextlib.closing(sqlite3.connect(tmp / "store.sqlite")) as con:
-            bm25.write(tmp, bm25.build(con, data.settings.section_weight))
-        test_pause("store-written")
+            bm25.write(tmp, bm25.build(con, data.settings.build.section_weight))
         with open(tmp / "embeddings.npy", "wb") as fh:
             np.save(fh, data.embeddings.astype(np.float32), allow_pickle=False)
         faiss.write_index(build_faiss(data.embeddings, data.settings), str(tmp / "faiss.index"))
@@ -214,7 +193,6 @@ def write(index_dir: Path, data: BundleData) -> Path:
         pointer_tmp.write_text(gen_name + "\n")
         _fsync_file(pointer_tmp)
         old = current_generation(index_dir) if (index_dir / "CURRENT").exists() else None
-        test_pause("before-switch")
         os.replace(pointer_tmp, index_dir / "CURRENT")
         _fsync_dir(index_dir)
     except BaseException:

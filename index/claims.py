@@ -14,18 +14,18 @@ decided by comparing checkable details of the claim and the aligned text:
 
 Verdicts:
 
-* supported — cosine >= SUPPORT_COSINE (PAIR_SUPPORT_COSINE for two sentences
+* supported — cosine >= `support_cosine` (`pair_support_cosine` for two sentences
   joined) with half the claim's content words in the evidence, or a lower cosine
-  (LEXICAL_COSINE) with nearly all of them; no conflicting detail; every name and
+  (`lexical_cosine`) with nearly all of them; no conflicting detail; every name and
   number of the claim found in the evidence;
 * contradicted — a detail conflicts, the alignment is close enough to be the same
-  statement (cosine >= CONTRADICT_COSINE, the rest of the claim mostly covered)
+  statement (cosine >= `contradict_cosine`, the rest of the claim mostly covered)
   and claim and text agree on at least one anchor (a shared name, year or
   number): a claim that differs in *every* detail ("first described by Thomas
   Hobbes in 1651") is about something else, so it is not supported rather than
   contradicted;
 * not_supported — everything else. Its evidence is the closest text when that is
-  on the subject (cosine >= CONTRADICT_COSINE), so a reader sees what was compared,
+  on the subject (cosine >= `contradict_cosine`), so a reader sees what was compared,
   and empty for off-topic claims.
 
 Where it stops:
@@ -47,7 +47,7 @@ Where it stops:
   "John H. Herz" matches by surname, but "Herzian" does not) or a pronoun
   ("he") standing for a name is not resolved beyond the previous sentence.
 * Two adjacent sentences joined can lend each other words; a pair must score
-  PAIR_SUPPORT_COSINE to support a claim, which makes claims spanning two
+  `pair_support_cosine` to support a claim, which makes claims spanning two
   sentences harder to support.
 * Each aligned statement is judged alone: a claim joining two facts from distant
   places of the corpus is checked against one place at a time, never both.
@@ -66,31 +66,14 @@ import numpy as np
 from index.models import Citation, Passage
 from index.query.corpus import Corpus
 from index.query.retrieve import search
-from index.query.sentences import content_words, in_context, quote_from_antecedent
-from index.store import STOPWORDS
+from index.query.sentences import in_context, quote_from_antecedent
+from index.settings import ClaimSettings
+from index.words import STOPWORDS, content_words
 from index.work_claims import check_work_claim
 
 Verdict = Literal["supported", "contradicted", "not_supported"]
 
-# Calibrated on the demo corpus with all-MiniLM-L6-v2: close paraphrases of corpus
-# sentences score 0.80-0.97 (sentence led by its section heading), restatements that
-# drop words such as "first" or "study" about 0.75; claims on the same subject that
-# say something else 0.45-0.70; off-topic claims < 0.2.
-SUPPORT_COSINE = 0.72
-CONTRADICT_COSINE = 0.55
-# Share of the claim's content words that must stand in the evidence.
-SUPPORT_COVERAGE = 0.5
-# Share of the claim's content words outside the conflicting details that must
-# stand in the evidence for a conflict to be a contradiction of *this* statement.
-CONTRADICT_COVERAGE = 0.5
-# A short claim inside a long sentence ("Mearsheimer was born in 1947") scores a low
-# cosine; when (nearly) all its content words stand in the sentence, a lower cosine does.
-LEXICAL_COSINE = 0.45
-LEXICAL_COVERAGE = 0.8
-# A pair of sentences must beat each of its sentences alone by this much.
-PAIR_MARGIN = 0.02
-PAIR_SUPPORT_COSINE = 0.80
-RETRIEVE_K = 8
+# Thresholds (support_cosine, contradict_cosine, …) are ClaimSettings in index/settings.py.
 
 NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "nobody", "nothing", "cannot", "without"})
 _NEGATION_SUFFIX = re.compile(r"n't\b|n’t\b", re.I)
@@ -283,7 +266,7 @@ class ClaimCheck:
 def _alignments(corpus: Corpus, claim: str, qvec: np.ndarray) -> list[Alignment]:
     """Sentences and adjacent pairs of the passages retrieved for the claim, closest first."""
     singles: list[tuple[Passage, int, str, list[str]]] = []
-    for hit in search(corpus, claim, qvec, RETRIEVE_K):
+    for hit in search(corpus, claim, qvec, corpus.settings.claims.retrieve_k):
         p = hit.passage
         texts = p.sentence_texts()
         for i, t in enumerate(texts):
@@ -307,7 +290,8 @@ def _alignments(corpus: Corpus, claim: str, qvec: np.ndarray) -> list[Alignment]
         out.append(Alignment(p, (i,), t, ctx[1], max(cs[:2])))
         # A pair only when the claim spans both sentences: joined, they must beat each alone,
         # or a pair would lend one sentence the other's words and dates.
-        if len(cs) == 3 and cs[2] >= max(cs[0], best_single.get((p.id, i + 1), 1.0)) + PAIR_MARGIN:
+        margin = corpus.settings.claims.pair_margin
+        if len(cs) == 3 and cs[2] >= max(cs[0], best_single.get((p.id, i + 1), 1.0)) + margin:
             out.append(Alignment(p, (i, i + 1), ctx[2], ctx[2], cs[2]))
     out.sort(key=lambda a: -a.cosine)
     return out
@@ -322,7 +306,7 @@ def _citation(corpus: Corpus, a: Alignment, marker: int) -> Citation:
                     quoted=a.indexes[0])
 
 
-def _judge(claim: str, words: set[str], a: Alignment) -> tuple[Verdict, list[str]]:
+def _judge(claim: str, words: set[str], a: Alignment, cfg: ClaimSettings) -> tuple[Verdict, list[str]]:
     """The verdict one alignment gives the claim, with the reasons."""
     evidence = a.context
     found, involved, anchors = conflicts(claim, a.text)
@@ -330,9 +314,9 @@ def _judge(claim: str, words: set[str], a: Alignment) -> tuple[Verdict, list[str
         rest = coverage(words - content_words(" ".join(involved)), evidence)
         # The same statement with a detail changed: close in meaning, or sharing nearly all
         # its other words; and agreeing on an anchor unless the meaning is very close.
-        same = (a.cosine >= CONTRADICT_COSINE and rest >= CONTRADICT_COVERAGE) or (
-            a.cosine >= LEXICAL_COSINE and rest >= LEXICAL_COVERAGE)
-        if same and (anchors > 0 or a.cosine >= SUPPORT_COSINE):
+        same = (a.cosine >= cfg.contradict_cosine and rest >= cfg.contradict_coverage) or (
+            a.cosine >= cfg.lexical_cosine and rest >= cfg.lexical_coverage)
+        if same and (anchors > 0 or a.cosine >= cfg.support_cosine):
             return "contradicted", found
         return "not_supported", found
     missing = unverified(claim, evidence)
@@ -341,14 +325,15 @@ def _judge(claim: str, words: set[str], a: Alignment) -> tuple[Verdict, list[str
     cov = coverage(words, evidence)
     pair = len(a.indexes) > 1
     # Two sentences joined hold more words, so cover a claim more easily: a pair must be closer.
-    if (a.cosine >= (PAIR_SUPPORT_COSINE if pair else SUPPORT_COSINE) and cov >= SUPPORT_COVERAGE) or (
-            not pair and a.cosine >= LEXICAL_COSINE and cov >= LEXICAL_COVERAGE):
+    if (a.cosine >= (cfg.pair_support_cosine if pair else cfg.support_cosine) and cov >= cfg.support_coverage) or (
+            not pair and a.cosine >= cfg.lexical_cosine and cov >= cfg.lexical_coverage):
         return "supported", []
     return "not_supported", [f"closest text is not close enough (cosine {a.cosine:.2f}, words {cov:.0%})"]
 
 
 def check_claim(corpus: Corpus, claim: str) -> ClaimCheck:
     """Check one claim against the corpus: supported, contradicted or not_supported, with evidence."""
+    cfg = corpus.settings.claims
     claim = " ".join(claim.split())[:2000]
     if not any(ch.isalnum() for ch in claim):
         return ClaimCheck(claim, "not_supported", 0.0, reasons=("empty claim",))
@@ -365,9 +350,9 @@ def check_claim(corpus: Corpus, claim: str) -> ClaimCheck:
     reasons: list[str] = []
     chosen: Alignment | None = None
     for a in aligned[:6]:
-        if a.cosine < CONTRADICT_COSINE:
+        if a.cosine < cfg.contradict_cosine:
             break
-        v, why = _judge(claim, words, a)
+        v, why = _judge(claim, words, a, cfg)
         if v == "not_supported":
             if chosen is None and not reasons:
                 reasons = why
@@ -384,14 +369,14 @@ def check_claim(corpus: Corpus, claim: str) -> ClaimCheck:
         if not reasons:
             reasons = [f"closest text is not close enough (cosine {best.cosine:.2f})"]
         # Show what came closest when it is on the subject; nothing when it is not.
-        evidence = (_citation(corpus, best, 1),) if best.cosine >= CONTRADICT_COSINE else ()
+        evidence = (_citation(corpus, best, 1),) if best.cosine >= cfg.contradict_cosine else ()
         return ClaimCheck(claim, "not_supported", best.cosine, evidence, tuple(reasons))
     citations = [_citation(corpus, chosen, 1)]
     if verdict == "supported":
         # Other passages saying the same thing (a merged duplicate elsewhere) back it up too.
         for a in aligned[1:6]:
-            if len(citations) >= 3 or a.cosine < max(SUPPORT_COSINE, chosen.cosine - 0.05):
+            if len(citations) >= 3 or a.cosine < max(cfg.support_cosine, chosen.cosine - 0.05):
                 break
-            if a.passage.id not in {c.passage.id for c in citations} and _judge(claim, words, a)[0] == "supported":
+            if a.passage.id not in {c.passage.id for c in citations} and _judge(claim, words, a, cfg)[0] == "supported":
                 citations.append(_citation(corpus, a, len(citations) + 1))
     return ClaimCheck(claim, verdict, chosen.cosine, tuple(citations), tuple(reasons))

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import SourcebookError
 from index.settings import DEFAULT_MODEL
 
 # Set before sentence-transformers / transformers are imported anywhere in the process.
@@ -28,7 +29,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-class ModelError(RuntimeError):
+class ModelError(SourcebookError):
     """The configured model cannot be found on this machine."""
 
 

@@ -44,14 +44,15 @@ class Engine:
         faiss.omp_set_num_threads(1)
         self.index_dir = index_dir
         wanted = settings or Settings()
-        self.generation, self.manifest = bundle.check_generation(index_dir, model=wanted.model)
+        self.generation, self.manifest = bundle.check_generation(index_dir, model=wanted.build.model)
         built = Settings.from_json(self.manifest.get("settings", {}))
         # Cutting-time settings (and the BM25 weights baked into the postings) come from the
         # bundle; query-time ones from the caller.
-        self.settings = wanted.with_(max_chars=built.max_chars, overlap_sentences=built.overlap_sentences,
-                                     embed_context=built.embed_context, section_weight=built.section_weight)
-        self.embedder = embedder or get_embedder(self.settings.model)
-        if self.settings.query_runtime == "onnx":
+        self.settings = wanted.with_(max_chars=built.build.max_chars,
+                                     overlap_sentences=built.build.overlap_sentences,
+                                     embed_context=built.build.embed_context, section_weight=built.build.section_weight)
+        self.embedder = embedder or get_embedder(self.settings.build.model)
+        if self.settings.query.runtime == "onnx":
             self.embedder.enable_fast_queries()
         if self.embedder.dimension != self.manifest.get("dimension"):
             raise bundle.BundleError(
@@ -104,7 +105,7 @@ class Engine:
         if missing:
             # Scoring reads a sentence's opening only (a 2,000-character code line costs as much
             # as ten sentences), and small batches: the model pads each batch to its longest text.
-            cap = self.settings.score_chars
+            cap = self.settings.query.score_chars
             fresh = self.embedder.encode_query([t[:cap] for t in missing])
             found.update(zip(missing, fresh, strict=True))
             with self._cache_lock:
@@ -125,7 +126,7 @@ class Engine:
         query = query.strip()
         if not query:
             return []
-        return search(self.corpus, query, self.embed_query(query), k or self.settings.k, mode)
+        return search(self.corpus, query, self.embed_query(query), k or self.settings.query.k, mode)
 
     def references_for(self, passage: Passage, sentence_indexes: list[int]) -> tuple[Reference, ...]:
         return self.corpus.references_for(passage, sentence_indexes)

@@ -9,7 +9,6 @@ whose text, lower-cased with everything but a-z0-9 removed, contains one of them
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from index.models import Answer, SearchHit
+from index.words import squashed
 
 Ask = Callable[[str], Answer]  # a question -> its answer (Engine.ask)
 Search = Callable[[str, int, str], list[SearchHit]]  # query, k, mode -> hits (Engine.search)
@@ -25,10 +25,6 @@ Search = Callable[[str, int, str], list[SearchHit]]  # query, k, mode -> hits (E
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
 def score_answer(answer: Answer, q: dict[str, Any]) -> dict[str, bool]:
@@ -115,7 +111,7 @@ def evaluate_retrieval(search: Search, questions: Iterable[dict[str, Any]], mode
         hits = search(q["question"], 10, mode)
         ms.append((time.perf_counter() - t) * 1000)
         evidence = q["evidence_norm"]
-        rank = next((i + 1 for i, h in enumerate(hits) if any(e in norm(h.passage.text) for e in evidence)), None)
+        rank = next((i + 1 for i, h in enumerate(hits) if any(e in squashed(h.passage.text) for e in evidence)), None)
         for k in recall:
             recall[k] += rank is not None and rank <= k
         rr_total += 1.0 / rank if rank else 0.0

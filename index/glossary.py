@@ -5,7 +5,8 @@ apostrophes dropped, British spellings folded to American ones and plurals to a
 common stem. "Offense–defense balance", "offence-defence balances" and
 "offense defense balance" all have the key of "offense-defense balance". The key is
 only ever compared, never shown. The ingestion side (ingest/glossary.py) uses the
-same functions, so what it counts as a mention is what `find_in_text` finds.
+same functions, so what it counts as a mention is what `find_in_text` finds. A term's
+words and each word's key (TERM_WORD, norm_token) are index/words.py's.
 """
 
 from __future__ import annotations
@@ -17,60 +18,18 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from index.models import GlossaryEntry
+from index.words import TERM_WORD, norm_token, norm_tokens
 
-# A word: letters and digits, with inner apostrophes ("prisoner's"). Underscores are
-# not word characters here, so identifiers are cut apart and then refused as matches.
-WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 # What may stand between the words of one term in running text: spaces and dashes only,
 # so "balance. Of power" is not "balance of power".
 _GAP = re.compile(rf"[\s{re.escape(DASHES)}]{{1,3}}")
 _INITIAL_GAP = re.compile(r"\.\s{1,2}")
 
-# British -> American spelling, applied to a lower-case word before stemming.
-_SPELLING = [
-    (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
-    (re.compile(r"(?<=[a-z]{2})our(s|ed|ing|ite|ites|able)?$"), r"or\1"),
-    (re.compile(r"(?<=[a-z]{2})ence(s)?$"), r"ense\1"),
-    (re.compile(r"(?<=[a-z]{2})yse(s|d)?$"), r"yze\1"),
-    (re.compile(r"(?<=[a-z]{3})tre(s)?$"), r"ter\1"),
-    (re.compile(r"(?<=[a-z]{3})ogue(s)?$"), r"og\1"),
-]
-_token_cache: dict[str, str] = {}
-
-
-def american(word: str) -> str:
-    """A word in lower case and American spelling: "Behaviour" -> "behavior", "offence" -> "offense"."""
-    t = word.lower()
-    if len(t) >= 4 and t.isalpha():
-        for pattern, repl in _SPELLING:
-            t = pattern.sub(repl, t)
-    return t
-
-
-def norm_token(word: str) -> str:
-    """The comparison form of one word: lower case, no apostrophes, American spelling, singular stem."""
-    got = _token_cache.get(word)
-    if got is not None:
-        return got
-    t = american(word.replace("'", "").replace("’", ""))
-    if len(t) >= 4 and t.isalpha():
-        # A crude stem that maps singular and plural to one form: policies/policy,
-        # classes/class, caches/cache, types/type. It is a key, never displayed.
-        if t.endswith("ies") and len(t) > 5:
-            t = t[:-3] + "y"
-        elif t.endswith("s") and not t.endswith(("ss", "us", "is")):
-            t = t[:-1]
-        if len(t) >= 4 and t.endswith("e"):
-            t = t[:-1]
-    if len(_token_cache) < 500_000:
-        _token_cache[word] = t
-    return t
-
 
 def split_words(text: str) -> list[str]:
     """The words of a term, dashes and hyphens being separators."""
-    return WORD.findall(text)
+    return TERM_WORD.findall(text)
 
 
 def term_key(text: str) -> str:
@@ -128,9 +87,8 @@ class TermMatcher:
 
     def iter_matches(self, text: str) -> Iterator[tuple[int, int, int]]:
         """Every non-overlapping match as (start, end, value), left to right."""
-        found = list(WORD.finditer(text))
-        cache = _token_cache
-        keys = [cache.get(w) or norm_token(w) for w in (m.group() for m in found)]
+        found = list(TERM_WORD.finditer(text))
+        keys = norm_tokens(m.group() for m in found)
         first = self._first
         n = len(found)
         i = 0

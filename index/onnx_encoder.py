@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from index.settings import Environment
+
 # Texts of several lengths, so the check covers padding and the attention mask.
 PROBES = (
     "What is the security dilemma?",
@@ -37,10 +39,7 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 def cache_dir() -> Path:
     """Where exports are kept: $SOURCEBOOK_CACHE, else $XDG_CACHE_HOME/sourcebook, else ~/.cache/sourcebook."""
-    if os.environ.get("SOURCEBOOK_CACHE"):
-        return Path(os.environ["SOURCEBOOK_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sourcebook"
+    return Environment.read().cache_dir
 
 
 def weights_key(folder: Path) -> str:

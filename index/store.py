@@ -26,6 +26,7 @@ from index.models import (
     Reference,
     Sentence,
 )
+from index.words import STOPWORDS  # index/claims.py and tests still import it from here
 
 if TYPE_CHECKING:
     from index.bundle import BundleData
@@ -233,12 +234,3 @@ def fts_query(text: str) -> str:
     from index.bm25 import question_words
 
     return " OR ".join(f'"{w}"' for w in question_words(text, STOPWORDS))
-
-
-STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with about as into from than then so such that this
-    these those there here is are was were be been being do does did doing have has had having it its
-    i me my we our you your he him his she her they them their what which who whom whose when where why
-    how can could should would may might must will shall not no nor only own same too very just also
-    any all both each few more most other some s t don now get got one""".split()
-)

@@ -16,39 +16,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.models import Citation, Reference
+from index.words import casefold_key, surname_key
 
 if TYPE_CHECKING:
     from index.claims import Verdict
     from index.query.corpus import Corpus
 
-_WORD = re.compile(r"[a-z0-9]+")
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 MIN_TITLE_CHARS = 8  # "Fear Factor" names a work; "War" does not
-
-
-def _norm(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 def _titles(ref: Reference) -> list[str]:
     """The title as written and its main part (before a colon), normalised."""
     if not ref.title:
         return []
-    forms = {_norm(ref.title), _norm(ref.title.split(":")[0])}
+    forms = {casefold_key(ref.title), casefold_key(ref.title.split(":")[0])}
     return [t for t in forms if len(t) >= MIN_TITLE_CHARS and " " in t]
-
-
-def surname(author: str) -> str:
-    """"Jervis, Robert", "Robert Jervis" -> "jervis"; "van Evera, Stephen" -> "evera" (claims are
-    compared word by word)."""
-    name = author.split(",")[0] if "," in author else author
-    words = _norm(name).split()
-    return words[-1] if words else ""
 
 
 def named_work(references: list[Reference], claim: str) -> tuple[Reference, str] | None:
     """The reference whose title the claim quotes (longest title first), and the rest of the claim."""
-    text = f" {_norm(claim)} "
+    text = f" {casefold_key(claim)} "
     best: tuple[int, Reference, str] | None = None
     for ref in references:
         for title in _titles(ref):
@@ -67,8 +55,8 @@ def check_work_claim(corpus: Corpus, claim: str, qvec: np.ndarray) -> tuple[Verd
     ref, rest = found
     words = set(rest.split())
     years = set(_YEAR.findall(rest))
-    own = {surname(a) for a in ref.authors} - {""}
-    others = {surname(a) for r in corpus.references for a in r.authors} - own - {""}
+    own = {surname_key(a) for a in ref.authors} - {""}
+    others = {surname_key(a) for r in corpus.references for a in r.authors} - own - {""}
     named_own, named_other = own & words, others & words
     year = (ref.year or "")[:4]
     verdict: Verdict

@@ -11,19 +11,18 @@ or quoted; a code block becomes one passage of kind "code", kept whole.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from index.models import Document, Passage, PassageKind, Provenance, Sentence
 from index.settings import Settings
+from index.words import word_key
 from ingest.noise import is_noise_sentence, noise_reason
 from ingest.text import Block, BlockKind, clean, sentence_spans
 
 # A "sentence" longer than this (a 5 MB line, a table flattened to one line) is cut at
 # whitespace so that no passage grows without bound.
 MAX_SENTENCE_CHARS = 2000
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass
@@ -53,7 +52,7 @@ class Para:
     @cached_property
     def key(self) -> str:
         """Normalised text used to recognise the same paragraph in another document."""
-        return _NON_ALNUM.sub(" ", " ".join(u.text for u in self.units).lower()).strip()
+        return word_key(" ".join(u.text for u in self.units))
 
     @cached_property
     def chars(self) -> int:
@@ -180,14 +179,14 @@ def _windows(units: list[Unit], settings: Settings) -> list[list[Unit]]:
         window = [units[i]]
         size = len(units[i].text)
         j = i + 1
-        while j < len(units) and size + 1 + len(units[j].text) <= settings.max_chars:
+        while j < len(units) and size + 1 + len(units[j].text) <= settings.build.max_chars:
             window.append(units[j])
             size += 1 + len(units[j].text)
             j += 1
         out.append(window)
         if j >= len(units):
             break
-        i = max(i + 1, j - settings.overlap_sentences)
+        i = max(i + 1, j - settings.build.overlap_sentences)
     return out
 
 
@@ -201,7 +200,7 @@ def pack(doc: Document, paras: list[Para], settings: Settings) -> list[Passage]:
             return
         units = [u for p in group for u in p.units]
         also = _merge_duplicates(group)
-        if sum(len(u.text) + 1 for u in units) <= settings.max_chars:
+        if sum(len(u.text) + 1 for u in units) <= settings.build.max_chars:
             passages.append(_passage(doc, units, "body", group[0], also))
         else:
             for window in _windows(units, settings):
@@ -218,12 +217,12 @@ def pack(doc: Document, paras: list[Para], settings: Settings) -> list[Passage]:
             p.after_gap
             or p.section != group[0].section
             or doc.page_at(p.start) != doc.page_at(group[0].start)
-            or sum(g.chars for g in group) + p.chars > settings.max_chars
-            or p.chars > settings.max_chars
+            or sum(g.chars for g in group) + p.chars > settings.build.max_chars
+            or p.chars > settings.build.max_chars
         ):
             flush()
         group.append(p)
-        if p.chars > settings.max_chars:
+        if p.chars > settings.build.max_chars:
             flush()
     flush()
     return passages

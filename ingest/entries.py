@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.glossary import TermMatcher, american, fold, is_acronym, norm_token, term_key
+from index.glossary import TermMatcher, fold, is_acronym, term_key
 from index.models import GlossaryCitation, GlossaryEntry, Passage
+from index.words import american, singular
 from ingest import curated as cur
 from ingest.evidence import Chosen, DefSite, Kind
 from ingest.terms import prose
@@ -121,35 +122,19 @@ def _mentions(entries: list[GlossaryEntry], passages: list[Passage]) -> list[_Me
     return found
 
 
-def _singular(word: str) -> str:
-    """The singular of a folded word when it is a plain plural of it ("packages", "classes", "policies")."""
-    if not word.endswith("s") or len(word) < 4:
-        return word
-    if word.endswith("ies"):
-        tries = [word[:-3] + "y", word[:-1]]
-    elif word.endswith(("sses", "ches", "shes", "xes", "zes")):
-        tries = [word[:-2], word[:-1]]
-    else:
-        tries = [word[:-1], word[:-2]]
-    for t in tries:
-        if norm_token(t) == norm_token(word):
-            return t
-    return word
-
-
 _PIECES = re.compile(r"([\s\-]+)")  # words and the separators between them
 
 
 def _shape(text: str) -> str:
     """A spelling up to case, dashes, possessive and plural: "Balance-of-power systems" -> "balance-of-power system"."""
     pieces = _PIECES.split(fold(text))
-    pieces[-1] = _singular(re.sub(r"'s?$", "", pieces[-1]))
+    pieces[-1] = singular(re.sub(r"'s?$", "", pieces[-1]))
     return "".join(pieces)
 
 
 def _flat(shape: str) -> str:
     """Every word singular and not possessive, separators kept: "messages catalogs" -> "message catalog"."""
-    return "".join(p if i % 2 else _singular(re.sub(r"'s?$", "", p)) for i, p in enumerate(_PIECES.split(shape)))
+    return "".join(p if i % 2 else singular(re.sub(r"'s?$", "", p)) for i, p in enumerate(_PIECES.split(shape)))
 
 
 def _canon(shape: str) -> str:

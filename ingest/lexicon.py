@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from index.words import LETTER_WORD, norm_token
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -146,12 +148,9 @@ def is_content(word: str, first: bool = False) -> bool:
     return got
 
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-
-
 def _is_content(word: str, first: bool) -> bool:
     low = word.lower()
-    if not _WORD.fullmatch(word) or low in STOP or low in VERBS:
+    if not LETTER_WORD.fullmatch(word) or low in STOP or low in VERBS:
         return False
     if ("'" in low or "’" in low) and not low.endswith(("'s", "’s")):
         return False  # contractions: "I'll", "don't"
@@ -164,8 +163,6 @@ def _is_content(word: str, first: bool) -> bool:
 
 
 def _keys(words: frozenset[str]) -> frozenset[str]:
-    from index.glossary import norm_token
-
     return frozenset(norm_token(w) for w in words)
 
 

@@ -20,7 +20,7 @@ from index import bundle
 from index.embedder import get_embedder
 from index.models import Document, GlossaryEntry, Passage, Provenance, Reference
 from index.query.sections import question_headings
-from index.settings import Settings
+from index.settings import BuildSettings, Settings
 from index.store import Store
 from ingest.chunk import Para, pack, paragraphs
 from ingest.glossary import build_glossary
@@ -37,7 +37,9 @@ PIPELINE_REVISION = 3
 
 
 @dataclass(frozen=True)
-class FileError:
+class FileFailure:
+    """One file that failed, or was read only in part: a record for the report, not an exception."""
+
     path: str
     reason: str
 
@@ -60,8 +62,8 @@ class IngestReport:
     up_to_date: bool = False
     seconds: float = 0.0
     embed_seconds: float = 0.0  # time inside model.encode: the rest is Sourcebook's own overhead
-    errors: list[FileError] = field(default_factory=list)
-    warnings: list[FileError] = field(default_factory=list)  # ingested, but not whole
+    errors: list[FileFailure] = field(default_factory=list)
+    warnings: list[FileFailure] = field(default_factory=list)  # ingested, but not whole
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -79,13 +81,13 @@ class IngestReport:
         return head
 
 
-def collect_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileError]]:
+def collect_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileFailure]]:
     """Expand folders (sorted, hidden files skipped, symlink loops survived) into (path, document id)."""
     files: list[tuple[Path, str]] = []
-    errors: list[FileError] = []
+    errors: list[FileFailure] = []
     for root in paths:
         if not root.exists() and not root.is_symlink():
-            errors.append(FileError(str(root), "no such file or folder"))
+            errors.append(FileFailure(str(root), "no such file or folder"))
             continue
         if root.is_dir():
             seen: set[Path] = set()
@@ -99,21 +101,21 @@ def collect_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileE
     return files, errors
 
 
-def _walk(folder: Path, seen: set[Path], errors: list[FileError]) -> list[Path]:
+def _walk(folder: Path, seen: set[Path], errors: list[FileFailure]) -> list[Path]:
     try:
         real = folder.resolve(strict=True)
     except (OSError, RuntimeError):
-        errors.append(FileError(str(folder), "broken or looping symbolic link"))
+        errors.append(FileFailure(str(folder), "broken or looping symbolic link"))
         return []
     if real in seen:
-        errors.append(FileError(str(folder), "symbolic link loop (folder already visited)"))
+        errors.append(FileFailure(str(folder), "symbolic link loop (folder already visited)"))
         return []
     seen.add(real)
     out: list[Path] = []
     try:
         children = sorted(folder.iterdir())
     except OSError as exc:
-        errors.append(FileError(str(folder), f"cannot list folder ({exc.strerror or exc})"))
+        errors.append(FileFailure(str(folder), f"cannot list folder ({exc.strerror or exc})"))
         return []
     for child in children:
         if child.name.startswith("."):
@@ -121,7 +123,7 @@ def _walk(folder: Path, seen: set[Path], errors: list[FileError]) -> list[Path]:
         if child.is_dir():
             out.extend(_walk(child, seen, errors))
         elif child.is_symlink() and not child.exists():
-            errors.append(FileError(str(child), "broken or looping symbolic link"))
+            errors.append(FileFailure(str(child), "broken or looping symbolic link"))
         else:
             out.append(child)
     return out
@@ -166,7 +168,7 @@ def _file_digest(path: Path, max_bytes: int) -> str:
 
 
 def inputs_digest(
-    files: list[tuple[Path, str]], paths: list[Path], max_bytes: int = Settings.max_file_bytes
+    files: list[tuple[Path, str]], paths: list[Path], max_bytes: int = BuildSettings.max_file_bytes
 ) -> dict[str, str]:
     """sha256 of every input and config file: equal digests mean nothing to do."""
     out: dict[str, str] = {}
@@ -182,7 +184,7 @@ def inputs_digest(
 
 def embed_text(p: Passage, settings: Settings) -> str:
     """What is embedded for a passage: its text, led by its section heading when it has one."""
-    return f"{p.section}: {p.text}" if settings.embed_context and p.section else p.text
+    return f"{p.section}: {p.text}" if settings.build.embed_context and p.section else p.text
 
 
 def embed_key(model: str, text: str) -> str:
@@ -206,7 +208,7 @@ def _previous_vectors(index_dir: Path, model: str) -> dict[str, tuple[np.ndarray
 
 def sentence_spans_of(p: Passage, settings: Settings) -> list[tuple[int, int]]:
     """The passage's sentence spans inside what is embedded for it (see embed_text)."""
-    shift = len(p.section) + 2 if settings.embed_context and p.section else 0
+    shift = len(p.section) + 2 if settings.build.embed_context and p.section else 0
     return [(x.start + shift, x.end + shift) for x in p.sentences]
 
 
@@ -224,7 +226,7 @@ def ingest(
     index_dir: Path,
     settings: Settings | None = None,
     progress: bool = False,
-    on_error: Callable[[FileError], None] | None = None,
+    on_error: Callable[[FileFailure], None] | None = None,
     glossary_builder: GlossaryBuilder | None = None,
     force: bool = False,
     on_progress: Progress | None = None,
@@ -236,7 +238,7 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport(index_dir=index_dir)
 
-    def fail(err: FileError) -> None:
+    def fail(err: FileFailure) -> None:
         report.errors.append(err)
         if on_error:
             on_error(err)
@@ -244,7 +246,7 @@ def ingest(
     files, walk_errors = collect_files(paths)
     for err in walk_errors:
         fail(err)
-    digest = inputs_digest(files, paths, settings.max_file_bytes)
+    digest = inputs_digest(files, paths, settings.build.max_file_bytes)
     with bundle.lock(index_dir):
         manifest = bundle.read_manifest(index_dir) if bundle.current_generation(index_dir) else None
         fingerprint = {"inputs": digest, "settings": settings.to_json(), "format_version": bundle.FORMAT_VERSION,
@@ -253,10 +255,10 @@ def ingest(
             not force
             and manifest
             and {k: manifest.get(k) for k in fingerprint} == fingerprint
-            and manifest.get("model") == settings.model
+            and manifest.get("model") == settings.build.model
         ):
             for e in manifest.get("file_errors", []):
-                fail(FileError(e["path"], e["reason"]))
+                fail(FileFailure(e["path"], e["reason"]))
             counts = manifest.get("counts", {})
             report.documents, report.passages = counts.get("documents", 0), counts.get("passages", 0)
             report.up_to_date = True
@@ -282,7 +284,7 @@ def _build(
     settings: Settings,
     index_dir: Path,
     progress: bool,
-    fail: Callable[[FileError], None],
+    fail: Callable[[FileFailure], None],
     glossary_builder: GlossaryBuilder | None,
     report: IngestReport,
     step: Progress = _no_progress,
@@ -290,7 +292,7 @@ def _build(
     try:
         meta = _metadata(paths)
     except InputError as exc:
-        fail(FileError("manifest.toml", str(exc)))
+        fail(FileFailure("manifest.toml", str(exc)))
         meta = {}
     documents: list[Document] = []
     references: list[Reference] = []
@@ -301,13 +303,13 @@ def _build(
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED:
             kind = suffix or "(none)"
-            fail(FileError(str(path), f"unsupported file type {kind}; Sourcebook reads .txt, .md, .pdf and .bib"))
+            fail(FileFailure(str(path), f"unsupported file type {kind}; Sourcebook reads .txt, .md, .pdf and .bib"))
             continue
         try:
-            raw = read_any(path, settings.max_file_bytes)
+            raw = read_any(path, settings.build.max_file_bytes)
             if raw.skipped_pages:
                 pages = ", ".join(map(str, raw.skipped_pages))
-                report.warnings.append(FileError(str(path), f"page(s) {pages} failed inside pypdf and were left out"))
+                report.warnings.append(FileFailure(str(path), f"page(s) {pages} failed inside pypdf and were left out"))
             if suffix in BIB_SUFFIXES:
                 refs = parse_bibtex(doc_id, raw.text)
                 if not refs:
@@ -315,10 +317,10 @@ def _build(
                 references.extend(refs)
                 continue
         except InputError as exc:
-            fail(FileError(str(path), str(exc)))
+            fail(FileFailure(str(path), str(exc)))
             continue
         except Exception as exc:  # a parser bug must not stop the other files
-            fail(FileError(str(path), f"could not be read ({type(exc).__name__}: {exc})"[:200]))
+            fail(FileFailure(str(path), f"could not be read ({type(exc).__name__}: {exc})"[:200]))
             continue
         m = meta.get(doc_id, {})
         documents.append(
@@ -339,24 +341,23 @@ def _build(
 
     chunks = embedded if step is not _no_progress else None
     vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks)
-    bundle.test_pause("embedded")
     step("building the glossary", 0.8)
     builder = glossary_builder or build_glossary
     try:
         glossary = builder(body, documents, paths, vectors)
     except InputError as exc:  # a broken glossary.toml: report it, keep the extracted glossary out
-        fail(FileError("glossary.toml", str(exc)))
+        fail(FileFailure("glossary.toml", str(exc)))
         glossary = []
     report.documents, report.passages, report.noise = len(documents), len(body), len(noise)
     # References are embedded too, so "Who wrote …?" and "What is the DOI of …?" find them;
     # so are headings that ask a question, whose text answers a question restating them.
-    embedder = get_embedder(settings.model)
-    ref_vectors = embedder.encode([r.raw for r in references], batch_size=settings.batch_size)
+    embedder = get_embedder(settings.build.model)
+    ref_vectors = embedder.encode([r.raw for r in references], batch_size=settings.build.batch_size)
     headings = question_headings(body)
-    heading_vectors = embedder.encode([h.question for h in headings], batch_size=settings.batch_size)
+    heading_vectors = embedder.encode([h.question for h in headings], batch_size=settings.build.batch_size)
     report.references, report.glossary = len(references), len(glossary)
     return bundle.BundleData(
-        settings=settings, model=settings.model, dimension=vectors.shape[1], documents=documents,
+        settings=settings, model=settings.build.model, dimension=vectors.shape[1], documents=documents,
         passages=body + noise, embeddings=vectors, embed_keys=keys, sentence_vectors=sentence_vectors,
         sentence_rows=sentence_rows, references=references, glossary=glossary,
         reference_vectors=ref_vectors, headings=headings, heading_vectors=heading_vectors,
@@ -409,22 +410,23 @@ def _embed(
     With `on_chunk` (the web app's progress bar), new passages are embedded `embed_chunk` at a
     time and each chunk reported: embedding is most of an ingestion, and a bar that stands
     still for minutes looks broken. Without it, in one call (the command line's own bar)."""
-    embedder = get_embedder(settings.model)
+    embedder = get_embedder(settings.build.model)
     texts = [embed_text(p, settings) for p in body]
-    keys = [embed_key(settings.model, t) for t in texts]
+    keys = [embed_key(settings.build.model, t) for t in texts]
     spans = [sentence_spans_of(p, settings) for p in body]
-    previous = _previous_vectors(index_dir, settings.model)
+    previous = _previous_vectors(index_dir, settings.build.model)
     # A passage is reused only when its sentences were cut the same way (same count).
     todo = [i for i, k in enumerate(keys) if k not in previous or len(previous[k][1]) != len(spans[i])]
     vectors = np.zeros((len(body), embedder.dimension), dtype=np.float32)
     per_passage: list[np.ndarray] = [np.zeros((0, embedder.dimension), dtype=np.float32)] * len(body)
     if todo:
         started = time.perf_counter()
-        size = settings.embed_chunk if on_chunk else len(todo)
+        size = settings.build.embed_chunk if on_chunk else len(todo)
         for at in range(0, len(todo), size):
             part = todo[at:at + size]
             fresh, fresh_sentences = embedder.encode_passages(
-                [texts[i] for i in part], [spans[i] for i in part], batch_size=settings.batch_size, progress=progress
+                [texts[i] for i in part], [spans[i] for i in part], batch_size=settings.build.batch_size,
+                progress=progress,
             )
             vectors[part] = fresh
             for i, sv in zip(part, fresh_sentences, strict=True):

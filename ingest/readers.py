@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.errors import SourcebookError
 from ingest.markdown import markdown_blocks
 from ingest.text import Block, normalise
 
@@ -17,7 +18,7 @@ BIB_SUFFIXES = {".bib"}
 SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES | BIB_SUFFIXES
 
 
-class InputError(Exception):
+class InputError(SourcebookError):
     """A file that cannot be ingested; str() is the reason, in a few words."""
 
 
@@ -49,7 +50,7 @@ def size_checked(path: Path, max_bytes: int) -> bytes:
         raise InputError("a folder, not a file")
     if not path.is_file():
         raise InputError("not a regular file (device, pipe or socket)")
-    too_big = f"over the {_mb(max_bytes)} cap (settings.max_file_bytes)"
+    too_big = f"over the {_mb(max_bytes)} cap (settings.build.max_file_bytes)"
     size = path.stat().st_size
     if size == 0:
         raise InputError("empty file")

@@ -23,8 +23,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from index.glossary import norm_token, term_key
+from index.glossary import term_key
 from index.models import Passage
+from index.words import norm_token
 from ingest import lexicon as lx
 from ingest import patterns
 from ingest.evidence import Harvest, Prose

@@ -21,7 +21,8 @@ def normalise(text: str) -> str:
     """NFC, one kind of newline and space, no invisible or control characters, no trailing blanks.
 
     Words, punctuation and quotes are left exactly as written: only what a reader
-    cannot see changes.
+    cannot see changes. Word-level helpers (word patterns, stop words, stemmers, comparison
+    keys) are index/words.py's.
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.translate(_INVISIBLE)

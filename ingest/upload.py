@@ -20,7 +20,6 @@ and rules as `sourcebook ingest`. No Streamlit here: ui/pages_documents.py is th
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
@@ -35,8 +34,9 @@ from pathlib import Path, PurePosixPath
 
 from index.bundle import BundleError
 from index.embedder import ModelError
+from index.locks import file_lock
 from index.settings import Settings
-from ingest.pipeline import FileError, IngestReport, Progress, ingest
+from ingest.pipeline import FileFailure, IngestReport, Progress, ingest
 from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, decode_text, read_any
 from ingest.references import parse_bibtex
 
@@ -74,8 +74,8 @@ class UploadResult:
 
     stored: list[StoredUpload] = field(default_factory=list)  # accepted, whether new or not
     added: list[StoredUpload] = field(default_factory=list)  # accepted and now in the index
-    problems: list[FileError] = field(default_factory=list)  # by uploaded name: refused, or failed to ingest
-    warnings: list[FileError] = field(default_factory=list)  # by uploaded name: ingested, but not whole
+    problems: list[FileFailure] = field(default_factory=list)  # by uploaded name: refused, or failed to ingest
+    warnings: list[FileFailure] = field(default_factory=list)  # by uploaded name: ingested, but not whole
     report: IngestReport | None = None  # None when nothing new needed ingesting, or it failed
     failure: str | None = None  # the ingestion as a whole failed (another one running, ...)
 
@@ -123,7 +123,7 @@ def check_size(data: bytes, cap: int) -> None:
         raise InputError("empty file")
     if len(data) > cap:
         raise InputError(f"{megabytes(len(data))} is over the {megabytes(cap)} upload cap "
-                         "(settings.max_upload_bytes)")
+                         "(settings.upload.max_upload_bytes)")
 
 
 def _sha256_of(path: Path) -> str:
@@ -134,7 +134,7 @@ def _sha256_of(path: Path) -> str:
 def _check_readable(path: Path, doc_id: str, settings: Settings) -> None:
     """Read the stored bytes exactly as ingestion will; InputError when that fails."""
     try:
-        raw = read_any(path, settings.max_file_bytes)
+        raw = read_any(path, settings.build.max_file_bytes)
         if path.suffix in BIB_SUFFIXES and not parse_bibtex(doc_id, raw.text):
             raise InputError("no BibTeX entries found")
     except InputError:
@@ -153,7 +153,7 @@ def store_upload(corpus: Path, upload: Upload, settings: Settings | None = None,
     settings = settings or Settings()
     known = known or {}
     name, data = display_name(upload.name), upload.data
-    check_size(data, settings.max_upload_bytes)
+    check_size(data, settings.upload.max_upload_bytes)
     suffix = detect_suffix(upload.name, data)
     digest = hashlib.sha256(data).hexdigest()
     if digest in known:  # the very same bytes are indexed already (uploaded, or under their own name)
@@ -205,12 +205,8 @@ def uploads_lock(corpus: Path) -> Iterator[None]:
     """Serialise writers of manifest.toml across sessions and processes (a hidden lock file)."""
     folder = corpus / UPLOAD_FOLDER
     folder.mkdir(exist_ok=True)
-    with open(folder / ".lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with file_lock(folder / ".lock", wait=True):  # writers queue up: appending titles takes milliseconds
+        yield
 
 
 MANIFEST_HEADER = ("# Document metadata read by `sourcebook ingest`: one table per file in this folder.\n"
@@ -275,14 +271,14 @@ def add_uploads(corpus: Path, index_dir: Path, uploads: Sequence[Upload], settin
         try:
             result.stored.append(store_upload(corpus, upload, settings, known))
         except InputError as exc:
-            result.problems.append(FileError(display_name(upload.name), str(exc)))
+            result.problems.append(FileFailure(display_name(upload.name), str(exc)))
         except OSError as exc:
-            result.problems.append(FileError(display_name(upload.name),
+            result.problems.append(FileFailure(display_name(upload.name),
                                                  f"could not be stored ({exc.strerror or exc})"))
     try:
         record_titles(corpus, result.stored)
     except (InputError, OSError) as exc:
-        result.problems.append(FileError("manifest.toml", str(exc)))
+        result.problems.append(FileFailure("manifest.toml", str(exc)))
     if all(s.indexed for s in result.stored):
         step("nothing new to index", 1.0)
         return result
@@ -294,9 +290,9 @@ def add_uploads(corpus: Path, index_dir: Path, uploads: Sequence[Upload], settin
         return result
     names = {str(s.path): f"{s.name} ({s.doc_id})" for s in result.stored}
     for err in result.report.errors:
-        result.problems.append(FileError(_label(err.path, corpus, names), err.reason))
+        result.problems.append(FileFailure(_label(err.path, corpus, names), err.reason))
     for warn in result.report.warnings:
-        result.warnings.append(FileError(_label(warn.path, corpus, names), warn.reason))
+        result.warnings.append(FileFailure(_label(warn.path, corpus, names), warn.reason))
     failed = {err.path for err in result.report.errors}
     result.added = [s for s in result.stored if not s.indexed and str(s.path) not in failed]
     return result

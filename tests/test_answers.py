@@ -22,12 +22,25 @@ def hits(answer: Any, q: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+def quoted_sentences(c: Any) -> list[str]:
+    """The cited passage's sentences that the citation quotes. A quote is whole sentences of its
+    passage, verbatim: it starts where sentence `quoted` starts and ends where a sentence ends."""
+    first = c.passage.sentences[c.quoted]
+    end = first.start + len(c.quote)
+    assert c.passage.text[first.start : end] == c.quote, (c.quote, c.passage.text)
+    quoted = [s for s in c.passage.sentences if first.start <= s.start and s.end <= end]
+    assert quoted and quoted[-1].end == end, (c.quote, c.passage.text)
+    return [c.passage.text[s.start : s.end] for s in quoted]
+
+
 @pytest.mark.parametrize("q", [q for q in QA if not q["abstain"]], ids=lambda q: q["id"])
 def test_answerable_questions_hit_answer_and_evidence(engine: Any, q: dict[str, Any]) -> None:
     answer = engine.ask(q["question"])
     assert not answer.abstained, answer.message
     got = hits(answer, q)
     assert got["answer"] and got["evidence"], (got, answer.text)
+    for c in answer.citations:
+        assert quoted_sentences(c) and f"[{c.marker}]" in answer.text
 
 
 @pytest.mark.parametrize("q", [q for q in QA if q["abstain"]], ids=lambda q: q["id"])
@@ -41,25 +54,36 @@ def test_citations_are_numbered_in_order_and_quote_their_passage(engine: Any) ->
     answer = engine.ask("What is the security dilemma?")
     markers = [c.marker for c in answer.citations]
     assert markers == list(range(1, len(markers) + 1))
+    assert len(markers) >= 2  # there is an order to check
     for c in answer.citations:
         assert f"[{c.marker}]" in answer.text
-        for sentence in c.quote.split(" [")[0:1]:
-            assert sentence in c.passage.text
+        for sentence in quoted_sentences(c):
+            assert sentence in answer.text
     ids = [c.passage.id for c in answer.citations]
     assert len(ids) == len(set(ids))
 
 
 def test_sentences_are_never_repeated(engine: Any) -> None:
+    most = 0
     for q in QA:
         answer = engine.ask(q["question"])
-        quotes = [s for c in answer.citations for s in [c.quote]]
-        assert len(quotes) == len(set(quotes))
+        quoted = [s for c in answer.citations for s in quoted_sentences(c)]
+        assert len(quoted) == len(set(quoted)), (q["question"], quoted)
+        most = max(most, len(quoted))
+    assert most >= 3  # some answers quote several sentences: the check had something to catch
 
 
-@pytest.mark.parametrize("question", ["", "   ", "?!...", "\x00\x07", "x" * 100_000, "¿Qué es el dilema de seguridad?"])
+WORDLESS = ["", "   ", "?!...", "\x00\x07"]
+
+
+@pytest.mark.parametrize("question", [*WORDLESS, "x" * 100_000, "¿Qué es el dilema de seguridad?"])
 def test_odd_questions_never_crash(engine: Any, question: str) -> None:
     answer = engine.ask(question)
-    assert isinstance(answer.text, str) and answer.text
+    assert answer.abstained and not answer.citations, answer.text
+    if question in WORDLESS:  # nothing to search for: asked for words, no passage offered
+        assert "ask a question in words" in answer.text and not answer.nearest, answer.text
+    else:  # searched, nothing close enough (the model reads English): said so, nearest passages offered
+        assert "does not answer" in answer.text and answer.nearest, answer.text
 
 
 def test_a_glossary_alias_is_answered_with_its_definition(engine: Any) -> None:

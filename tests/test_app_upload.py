@@ -52,6 +52,7 @@ def writable(tmp_path: Path, corpus_index: Path, monkeypatch: pytest.MonkeyPatch
 # --- upload -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # ingests twice through the app, about 1 s
 def test_upload_ingests_and_reports_each_file(writable: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, index = writable
     at = open_page(index, monkeypatch, DOCS_PAGE)
@@ -192,6 +193,7 @@ def has_button(at: AppTest, key: str) -> bool:
     return any(b.key == key for b in at.button)
 
 
+@pytest.mark.slow  # ingests, then re-ingests through the app, over 1 s
 def test_an_uploaded_document_can_be_removed_after_a_confirmation(writable: tuple[Path, Path],
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from ingest.upload import Upload, add_uploads

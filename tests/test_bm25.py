@@ -27,7 +27,7 @@ QUERIES = [
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_postings_rank_as_fts5(engine: Any, query: str) -> None:
-    reference = engine.store.keyword_search(query, 20, engine.settings.section_weight)
+    reference = engine.store.keyword_search(query, 20, engine.settings.build.section_weight)
     ours = engine.corpus.retriever.keyword(query, 20)
     assert [r for r, _ in ours] == [r for r, _ in reference]
     assert all(abs(a - b) < 1e-5 for (_, a), (_, b) in zip(ours, reference, strict=True))

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, Playwright
 
 
-pytestmark = pytest.mark.usefixtures("no_leaked_index_env")
+# A real `sourcebook serve` and Chromium: deselect with -m "not browser" (or "not slow").
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("no_leaked_index_env")]
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 # Generous: the first page of each server loads the model; a failing wait costs this much.

@@ -169,6 +169,6 @@ def test_a_pronoun_sentence_is_shown_with_the_sentence_it_refers_to(claims_engin
 @pytest.mark.parametrize(("author", "key"), [("Jervis, Robert", "jervis"), ("Robert Jervis", "jervis"),
                                              ("van Evera, Stephen", "evera"), ("", "")])
 def test_authors_are_compared_by_surname(author: str, key: str) -> None:
-    from index.work_claims import surname
+    from index.words import surname_key
 
-    assert surname(author) == key
+    assert surname_key(author) == key

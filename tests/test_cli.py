@@ -58,6 +58,7 @@ def test_ask_json_batch_from_stdin(corpus_index: Path, monkeypatch: pytest.Monke
     assert [o["abstained"] for o in objs] == [False, True]
 
 
+@pytest.mark.slow  # a process of its own, which loads the model
 def test_real_command_batch(corpus_index: Path) -> None:
     """The installed console script, in its own process, loading the model once for two questions."""
     exe = Path(sys.executable).with_name("sourcebook")

@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import load_jsonl
 
 QUESTIONS = [q["question"] for q in load_jsonl("qa-dev.jsonl")]
@@ -22,6 +24,7 @@ def record(answer: Any) -> tuple[Any, ...]:
             tuple(h.passage.id for h in answer.nearest))
 
 
+@pytest.mark.slow  # many threads asking many questions, about 1.5 s
 def test_threads_sharing_an_engine_answer_as_one_thread(engine: Any, corpus_index: Path) -> None:
     from index.engine import Engine
 

@@ -1,30 +1,32 @@
 """Crashes and concurrent writers never damage the live index; a damaged index is refused in one line.
 
-The kill points use the test-only hook index.bundle.test_pause: with SOURCEBOOK_TEST_PAUSE_AT=<stage>
-an ingestion says "sourcebook-test: paused at <stage>" on stderr and sleeps, so it can be SIGKILLed there.
+The ingestions killed here run in a child process, tests/pausing_ingest.py, which stops at a named
+point (through ingest's on_progress, or by wrapping a write inside index.bundle.write in the child
+only), creates a marker file and waits there; the parent waits for the marker, then SIGKILLs it.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-import select
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from index.bundle import current_generation
+from index.bundle import current_generation, lock
 from index.engine import Engine
 from ingest.pipeline import ingest
 from ui.cli import main
 
 from .conftest import CORPUS, ROOT
+from .pausing_ingest import STAGES
 
 QUESTIONS = ["What is the security dilemma?", "Who coined the term security dilemma?"]
 NEW_FACT = "The Brenwick accord of 1911 obliged both navies to publish their shipbuilding budgets."
@@ -36,33 +38,42 @@ def _answers(index: Path) -> list[str]:
     return [engine.ask(q).text for q in QUESTIONS]
 
 
-def _start(corpus: Path, index: Path, stage: str | None = None, pause: float = 120) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    env.pop("SOURCEBOOK_TEST_PAUSE_AT", None)
-    if stage:
-        env["SOURCEBOOK_TEST_PAUSE_AT"] = stage
-        env["SOURCEBOOK_TEST_PAUSE_SECONDS"] = str(pause)
-    return subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "ingest", str(corpus), "--index", str(index)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+@dataclass
+class Child:
+    """An ingestion in its own process that stops at `stage` (see tests/pausing_ingest.py)."""
+
+    proc: subprocess.Popen[bytes]
+    stage: str
+    marker: Path  # created by the child once it is paused
+    resume: Path  # created by the parent to let a child started with resume=True carry on
+    out: Path
+    err: Path
+
+    def wait_paused(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.marker.exists():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"exited ({self.proc.returncode}) before pausing at {self.stage}: "
+                                     f"{self.err.read_text()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"never paused at {self.stage} within {timeout:.0f}s: {self.err.read_text()}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=60)
 
 
-def _wait_for_pause(proc: subprocess.Popen[str], stage: str, timeout: float = 120) -> None:
-    assert proc.stderr is not None
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], 1.0)
-        if ready:
-            line = proc.stderr.readline()
-            if not line and proc.poll() is not None:
-                break
-            seen.append(line)
-            if f"sourcebook-test: paused at {stage}" in line:
-                return
-    proc.kill()
-    raise AssertionError(f"never paused at {stage}: {''.join(seen)}")
+def _start(corpus: Path, index: Path, stage: str, folder: Path, resume: bool = False) -> Child:
+    assert stage in STAGES
+    marker, go = folder / f"paused-{stage}", folder / f"resume-{stage}"
+    out, err = folder / f"{stage}.out", folder / f"{stage}.err"
+    args = [sys.executable, "-m", "tests.pausing_ingest", str(corpus), str(index), stage, str(marker)]
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        proc = subprocess.Popen([*args, *([str(go)] if resume else [])], cwd=ROOT,
+                                env=dict(os.environ, PYTHONUNBUFFERED="1"), stdout=stdout, stderr=stderr)
+    return Child(proc, stage, marker, go, out, err)
 
 
 @pytest.fixture(scope="module")
@@ -79,27 +90,27 @@ def crash_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "answers": _answers(index)}
 
 
-KILL_POINTS = ["after 0.5s", "after 2s", "embedded", "store-written", "before-switch"]
+# In the order an ingestion reaches them; the last two leave debris that the next run clears.
+KILL_POINTS = STAGES
+WRITES_NOTHING = ("reading", "embedding", "embedded")  # killed before index.bundle.write starts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", KILL_POINTS)
-def test_sigkill_leaves_the_previous_index_whole(crash_site: dict[str, Any], point: str) -> None:
+def test_sigkill_leaves_the_previous_index_whole(crash_site: dict[str, Any], point: str, tmp_path: Path) -> None:
     index = crash_site["index"]
-    if point.startswith("after "):
-        proc = _start(crash_site["corpus"], index)
-        time.sleep(float(point.removeprefix("after ").rstrip("s")))
-    else:
-        proc = _start(crash_site["corpus"], index, stage=point)
-        _wait_for_pause(proc, point)
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=60)
-    assert proc.returncode in (-signal.SIGKILL, 0)  # a timed kill may only come after the end
-    if proc.returncode == 0:
-        pytest.skip("the ingestion finished before the timed kill")
+    before = {p.name for p in index.iterdir()}
+    child = _start(crash_site["corpus"], index, point, tmp_path)
+    child.wait_paused()
+    child.kill()
+    assert child.proc.returncode == -signal.SIGKILL, child.err.read_text()
     assert (index / "CURRENT").read_text() == crash_site["current"]
     assert _answers(index) == crash_site["answers"]
+    with lock(index):  # the dead writer's lock went with it
+        pass
     names = [p.name for p in index.iterdir()]
+    if point in WRITES_NOTHING:
+        assert set(names) == before, names
     if point == "store-written":  # the half-written generation is left behind for the next run to clean
         assert any(n.startswith(".tmp-gen-") for n in names), names
     if point == "before-switch":  # complete but never made live
@@ -107,6 +118,7 @@ def test_sigkill_leaves_the_previous_index_whole(crash_site: dict[str, Any], poi
         assert sum(n.startswith("gen-") for n in names) == 2, names
 
 
+@pytest.mark.slow
 def test_next_run_completes_and_cleans_up(crash_site: dict[str, Any]) -> None:
     index = crash_site["index"]
     previous = current_generation(index)
@@ -120,18 +132,21 @@ def test_next_run_completes_and_cleans_up(crash_site: dict[str, Any]) -> None:
     assert not answer.abstained and "Brenwick" in answer.text
 
 
+@pytest.mark.slow
 def test_second_concurrent_ingestion_fails_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     index = tmp_path / "idx"
-    first = _start(CORPUS, index, stage="embedded", pause=10)
-    _wait_for_pause(first, "embedded")
-    status = main(["ingest", str(CORPUS), "--index", str(index)])
-    err = capsys.readouterr().err
-    assert first.poll() is None  # it failed while the first still held the lock: it did not wait
+    first = _start(CORPUS, index, "embedded", tmp_path, resume=True)
+    try:
+        first.wait_paused()
+        status = main(["ingest", str(CORPUS), "--index", str(index)])
+        err = capsys.readouterr().err
+        assert first.proc.poll() is None  # it failed while the first still held the lock: it did not wait
+    finally:
+        first.resume.touch()
     assert status == 2
     assert err.count("\n") == 1 and "another ingestion is writing this index" in err, err
-    out, rest = first.communicate(timeout=120)
-    assert first.returncode == 0, rest
-    assert "indexed 2 documents" in out
+    assert first.proc.wait(timeout=300) == 0, first.err.read_text()
+    assert "indexed 2 documents" in first.out.read_text()
     assert not Engine(index).ask(QUESTIONS[0]).abstained
 
 

@@ -50,6 +50,7 @@ def test_each_sentence_vector_is_nearest_its_own_sentence(embedder: Any) -> None
 TEXTS = ["What is the security dilemma?", PASSAGE, "Herz", "A sentence of middling length about defence."]
 
 
+@pytest.mark.slow  # an ONNX export of its own (the session's export is checked by the engine tests)
 def test_onnx_export_gives_torchs_vectors(embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCEBOOK_CACHE", str(tmp_path))
     encoder = onnx_encoder.load(embedder._model, embedder.path, embedder.encode, threads=2)
@@ -70,6 +71,7 @@ def test_onnx_export_gives_torchs_vectors(embedder: Any, tmp_path: Path, monkeyp
     assert not list((tmp_path / "onnx").glob(".*.tmp"))
 
 
+@pytest.mark.slow  # an ONNX export of its own
 def test_an_export_that_disagrees_is_refused(embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCEBOOK_CACHE", str(tmp_path))
 

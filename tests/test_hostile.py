@@ -122,7 +122,7 @@ def _files() -> dict[str, tuple[Maker, str | None]]:
         "utf16.txt": (lambda p: p.write_text(FACTS["utf16.txt"][0], encoding="utf-16"), None),
         "nul.txt": (lambda p: p.write_bytes(b"Some real text here.\x00And more text after a NUL."), "NUL bytes"),
         "huge.txt": (lambda p: p.write_bytes(b"A sentence that fills the file. " * (2_000_000 // 32)),
-                     "settings.max_file_bytes"),
+                     "settings.build.max_file_bytes"),
         "long-line.txt": (lambda p: p.write_text(_sentences(520, FACTS["long-line.txt"][0])), None),
         "truncated.pdf": (lambda p: p.write_bytes(_pdf("Half a document about nothing. " * 3)[:900]), "PDF"),
         "bad-xref.pdf": (lambda p: p.write_bytes(_broken_xref("The Mirelle canal freezes solid every January")),
@@ -157,7 +157,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     mp = pytest.MonkeyPatch()
     make_pages_explode(mp)
-    mp.setattr(cli, "_settings", lambda args: Settings(max_file_bytes=CAP))
+    mp.setattr(cli, "_settings", lambda args: Settings().with_(max_file_bytes=CAP))
     err_buf, out_buf = io.StringIO(), io.StringIO()
     mp.setattr("sys.stderr", err_buf)
     mp.setattr("sys.stdout", out_buf)
@@ -180,6 +180,8 @@ EXPECTED_BAD = {name: reason for name, (_, reason) in _files().items() if reason
 }
 
 
+# The `hostile` fixture ingests a dozen odd files (a 300 KB line among them) with the real model.
+@pytest.mark.slow
 def test_a_pdf_read_in_part_is_ingested_with_a_warning_naming_its_pages(hostile: dict[str, Any]) -> None:
     warnings = [ln for ln in hostile["err"].splitlines() if ln.startswith("warning: ")]
     assert len(warnings) == 1 and "half-explodes.pdf" in warnings[0], warnings
@@ -187,6 +189,7 @@ def test_a_pdf_read_in_part_is_ingested_with_a_warning_naming_its_pages(hostile:
     assert "1 file(s) read in part" in hostile["out"]
 
 
+@pytest.mark.slow
 def test_exit_status_summary_and_no_traceback(hostile: dict[str, Any]) -> None:
     assert hostile["status"] == 1, hostile["err"]
     assert "Traceback" not in hostile["err"] and "Traceback" not in hostile["out"]
@@ -195,6 +198,7 @@ def test_exit_status_summary_and_no_traceback(hostile: dict[str, Any]) -> None:
     assert "indexed 9 documents" in hostile["out"], hostile["out"]
 
 
+@pytest.mark.slow
 def test_each_bad_file_is_exactly_one_line_with_its_reason(hostile: dict[str, Any]) -> None:
     lines = _error_lines(hostile["err"])
     assert len(lines) == len(EXPECTED_BAD), "\n".join(lines)
@@ -206,6 +210,7 @@ def test_each_bad_file_is_exactly_one_line_with_its_reason(hostile: dict[str, An
         assert len(mine[0]) < 300, mine[0]
 
 
+@pytest.mark.slow
 def test_good_files_are_indexed_and_cited(hostile: dict[str, Any]) -> None:
     engine = Engine(hostile["index"])
     for doc_id, (_, question) in FACTS.items():
@@ -231,7 +236,7 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr("builtins.open", no_read)
     with pytest.raises(InputError) as exc:
         read_any(big, CAP)
-    assert str(exc.value) == "2.0 MB is over the 1.0 MB cap (settings.max_file_bytes)"
+    assert str(exc.value) == "2.0 MB is over the 1.0 MB cap (settings.build.max_file_bytes)"
 
 
 def test_very_long_line_is_cut_into_bounded_passages() -> None:
@@ -242,7 +247,7 @@ def test_very_long_line_is_cut_into_bounded_passages() -> None:
     passages = _passages([doc], [], Settings())
     body = [p for p in passages if p.kind == "body"]
     assert len(body) > 100
-    assert max(len(p.text) for p in body) <= 2 * Settings().max_chars + 2000
+    assert max(len(p.text) for p in body) <= 2 * Settings().build.max_chars + 2000
     assert "station 8999 logged" in " ".join(p.text for p in body)
 
 
@@ -255,5 +260,5 @@ def test_long_line_of_many_sentences_is_cut_whole() -> None:
     doc = Document(id="line.txt", path="line.txt", title="line", sha256="0", text=text, page_starts=())
     passages = _passages([doc], [], Settings())
     assert any("Milena Dvorak" in p.text for p in passages)
-    assert all(p.text.endswith(".") and len(p.text) <= Settings().max_chars for p in passages)
+    assert all(p.text.endswith(".") and len(p.text) <= Settings().build.max_chars for p in passages)
 

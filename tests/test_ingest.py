@@ -95,6 +95,7 @@ def test_noise_is_kept_out_of_answers(corpus_index: Path) -> None:
         assert junk not in body
 
 
+@pytest.mark.slow  # ingests the corpus three times, over 1 s
 def test_rerun_on_unchanged_corpus_does_no_embedding(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -144,7 +145,8 @@ def test_with_a_progress_bar_embedding_moves_it_chunk_by_chunk(tmp_path: Path, c
     from index.settings import Settings
 
     steps: list[tuple[str, float]] = []
-    report = ingest([CORPUS], tmp_path / "idx", Settings(embed_chunk=3), on_progress=lambda t, f: steps.append((t, f)))
+    report = ingest([CORPUS], tmp_path / "idx", Settings().with_(embed_chunk=3),
+                    on_progress=lambda t, f: steps.append((t, f)))
     chunks = [t for t, _ in steps if t.startswith("embedding passages:")]
     n = report.passages
     assert chunks == [f"embedding passages: {min(i, n)} of {n} done" for i in range(3, n + 3, 3)]

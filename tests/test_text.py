@@ -47,7 +47,7 @@ def test_markers_stay_with_their_sentence_and_are_kept_as_data() -> None:
 
 def test_numbered_conditions_inside_a_sentence() -> None:
     got = sentences("It is intense when (1) it is hard to tell, and (2) offense has the advantage. Next.")
-    assert len(got) == 2
+    assert got == ["It is intense when (1) it is hard to tell, and (2) offense has the advantage.", "Next."]
 
 
 def test_one_paragraph_per_line_and_wrapped_text() -> None:

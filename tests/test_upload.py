@@ -60,14 +60,14 @@ def pdf_bytes(tmp_path: Path, lines: list[str]) -> bytes:
 
 
 def test_oversize_is_refused_with_the_cap_and_nothing_is_written(corpus: Path) -> None:
-    settings = Settings(max_upload_bytes=1_000_000)
+    settings = Settings().with_(max_upload_bytes=1_000_000)
     with pytest.raises(InputError) as exc:
         store_upload(corpus, Upload("big.txt", b"a" * 1_500_000), settings)
-    assert str(exc.value) == "1.5 MB is over the 1 MB upload cap (settings.max_upload_bytes)"
+    assert str(exc.value) == "1.5 MB is over the 1 MB upload cap (settings.upload.max_upload_bytes)"
     assert files_under(corpus) == []
     with pytest.raises(InputError, match="empty file"):
         store_upload(corpus, Upload("empty.txt", b""), settings)
-    assert megabytes(Settings().max_upload_bytes) == "20 MB"
+    assert megabytes(Settings().upload.max_upload_bytes) == "20 MB"
 
 
 @pytest.mark.parametrize(("name", "data", "reason"), [

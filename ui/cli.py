@@ -15,16 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.bundle import BundleError
-from index.embedder import ModelError
+from index.errors import SourcebookError
 from index.settings import Settings, default_corpus_dir, default_index_dir
 from ui.render import location, page_text, section_text
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
 
-class CliError(Exception):
-    """An expected failure: its message is printed as one line."""
+class CliError(SourcebookError):
+    """A failure of the command line's own (a missing question file, an unknown term)."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -60,18 +59,15 @@ def _print_json(obj: Any) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest
-    from ingest.readers import InputError
 
     paths = [Path(p) for p in args.paths] or [default_corpus_dir()]
 
     def report_error(err: Any) -> None:
         print(f"error: {err}", file=sys.stderr)
 
-    try:
-        report = ingest(paths, Path(args.index), _settings(args), progress=sys.stderr.isatty(),
-                        on_error=report_error, force=args.force)
-    except InputError as exc:
-        raise CliError(str(exc)) from exc
+    # A bad input as a whole (InputError) is a SourcebookError: main() prints it as one line.
+    report = ingest(paths, Path(args.index), _settings(args), progress=sys.stderr.isatty(),
+                    on_error=report_error, force=args.force)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(report.summary())
@@ -224,7 +220,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ, SOURCEBOOK_INDEX=str(Path(args.index).resolve()), SOURCEBOOK_CORPUS=str(corpus.resolve()),
                SOURCEBOOK_READ_ONLY="1" if args.read_only else "")
     # Streamlit's own upload limit (whole MiB) stops oversized bodies before they are held in memory.
-    max_upload_mb = max(1, -(-Settings().max_upload_bytes // 2**20))
+    max_upload_mb = max(1, -(-Settings().upload.max_upload_bytes // 2**20))
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.address", args.address,
@@ -305,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (CliError, BundleError, ModelError) as exc:
+    except SourcebookError as exc:  # bad input, a missing or incompatible index or model, CliError
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:

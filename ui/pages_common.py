@@ -6,7 +6,6 @@ ui/pages_citations.py), so the engine cache is one cache whichever page loads fi
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import streamlit as st
@@ -15,12 +14,11 @@ from index import bundle
 from index.audit import Audit, audit
 from index.claims import ClaimCheck, check_claim
 from index.engine import Engine, open_engine
-from index.settings import default_corpus_dir, default_index_dir
+from index.settings import Environment, default_corpus_dir, default_index_dir
 from ingest.upload import foreign_documents
 from ui.render import escape_md, share_url
 
 # Set by `sourcebook serve --read-only`: the app then never writes to the corpus folder.
-READ_ONLY_ENV = "SOURCEBOOK_READ_ONLY"
 
 
 def _still_current(engine: Engine) -> bool:
@@ -52,7 +50,7 @@ def indexed_files(_engine: Engine, generation: str) -> list[tuple[str, str]]:
 
 def upload_blocked(engine: Engine | None) -> str | None:
     """Why documents cannot be added from the browser (Markdown, escaped), or None when they can."""
-    if os.environ.get(READ_ONLY_ENV, "").strip() not in ("", "0"):
+    if Environment.read().read_only:
         return "This server is read-only (`sourcebook serve --read-only`): documents cannot be added here."
     folder = default_corpus_dir()  # where uploads are stored and ingested from
     if not folder.is_dir():

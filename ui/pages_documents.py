@@ -263,7 +263,7 @@ def upload_section(engine: Engine | None) -> None:
         return
     if (last := st.session_state.pop(UPLOAD_RESULT, None)) is not None:
         show_upload_result(last)
-    cap = Settings().max_upload_bytes
+    cap = Settings().upload.max_upload_bytes
     files = st.file_uploader(
         "Add documents", type=ACCEPTED_TYPES, accept_multiple_files=True,
         key=f"uploads_{st.session_state.get(UPLOADER_ROUND, 0)}",

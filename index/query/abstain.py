@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from index.models import SearchHit
-from index.query.sentences import content_words
 from index.query.understand import QUESTION_WORDS
 from index.settings import Settings
+from index.words import content_words
 
 ABSTAIN_TEXT = "The corpus does not answer this question."
 
@@ -16,9 +16,9 @@ def abstain_reason(settings: Settings, question: str, best_cos: float, hits: lis
     Too far: the best sentence is below `abstain_below`. Off-topic: below `abstain_unless_words`,
     not one content word of the question stands in the retrieved passages ("What is ratcheting
     in secure communication?" finds "security" passages by meaning alone)."""
-    if best_cos < settings.abstain_below:
-        return f"best sentence similarity {best_cos:.2f} < {settings.abstain_below}"
-    if best_cos < settings.abstain_unless_words:
+    if best_cos < settings.query.abstain_below:
+        return f"best sentence similarity {best_cos:.2f} < {settings.query.abstain_below}"
+    if best_cos < settings.query.abstain_unless_words:
         words = content_words(question) - QUESTION_WORDS
         found = set().union(*(content_words(h.passage.text) for h in hits)) if hits else set()
         if words and not words & found:

@@ -38,7 +38,8 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
     chosen = definition_first(question.asked, candidates,
                               select(candidates, corpus.settings, question.text, QUESTION_WORDS), corpus.settings)
     if retrieved.section is not None and retrieved.hits:
-        chosen = lead_with_first(chosen, candidates, retrieved.hits[0].passage.id, corpus.settings.answer_sentences)
+        chosen = lead_with_first(chosen, candidates, retrieved.hits[0].passage.id,
+                                 corpus.settings.query.answer_sentences)
     if question.asks_sources:
         sourced = supporting_sources(corpus, question.text, chosen[:1] + [c for c in candidates if c is not chosen[0]])
         if sourced is not None:

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference
 from index.query.corpus import Corpus
 from index.query.rank import Candidate, is_definition
-from index.query.sentences import content_words, opens_with_pronoun, quote_from_antecedent, with_antecedent
+from index.query.sentences import opens_with_pronoun, quote_from_antecedent, with_antecedent
 from index.query.understand import asked_entry
 from index.settings import Settings
+from index.words import content_words
 
 
 def select(candidates: list[Candidate], settings: Settings, question: str = "",
@@ -30,11 +31,11 @@ def select(candidates: list[Candidate], settings: Settings, question: str = "",
     best = candidates[0].score
     wanted = content_words(question) - form_words
     for c in candidates[1:]:
-        if len(chosen) >= settings.answer_sentences or c.score < best - settings.sentence_margin:
+        if len(chosen) >= settings.query.answer_sentences or c.score < best - settings.query.sentence_margin:
             break
         # A pronoun sentence was scored with the one before it, so it looks like a repeat of
         # that one ("He is the ... Professor" after "Mearsheimer is a political scientist").
-        if any(float(c.vector @ x.vector) >= settings.redundancy and not _follows(c, x) for x in chosen):
+        if any(float(c.vector @ x.vector) >= settings.query.redundancy and not _follows(c, x) for x in chosen):
             continue
         if any(c.text == x.text for x in chosen):
             continue
@@ -129,10 +130,10 @@ def definition_first(asked: GlossaryEntry | None, candidates: list[Candidate], c
     """For "What is X?" / "Who is X?" (X's entry is `asked`), lead with X's glossary definition
     when it is among the retrieved sentences and scores close to the best one."""
     definition = next((c for c in candidates if is_definition(c, asked)), None)
-    if definition is None or definition.score < chosen[0].score - settings.sentence_margin:
+    if definition is None or definition.score < chosen[0].score - settings.query.sentence_margin:
         return chosen
     rest = [c for c in chosen if c is not definition]
-    return [definition, *rest][: settings.answer_sentences]
+    return [definition, *rest][: settings.query.answer_sentences]
 
 
 def glossary_answer(corpus: Corpus, question: str) -> Answer | None:

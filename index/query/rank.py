@@ -15,8 +15,9 @@ import numpy as np
 from index.models import GlossaryEntry, SearchHit
 from index.query.corpus import Corpus, SentenceVectors
 from index.query.retrieve import Retrieved
-from index.query.sentences import content_words, expected_type_bonus, in_context
+from index.query.sentences import expected_type_bonus, in_context
 from index.query.understand import Question
+from index.words import content_words
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> 
     hits = retrieved.hits
     qvec = question.vector
     ranked = score_sentences(question.text, qvec, hits, corpus.sentence_vectors_of)
-    keep = ranked[: corpus.settings.rescore_sentences]
+    keep = ranked[: corpus.settings.query.rescore_sentences]
     keep += [c for c in ranked[len(keep):] if is_definition(c, question.asked)][:1]
     if retrieved.section is not None:
         first = hits[0]

@@ -67,16 +67,16 @@ def search(corpus: Corpus, query: str, qvec: np.ndarray, k: int, mode: str = "hy
         hits = corpus.retriever.search(query, qvec, k, mode)
     if mode != "hybrid" or not rerank_hits:
         return hits
-    return rerank(hits, qvec, corpus.sentence_vectors_of, corpus.settings.sentence_weight)
+    return rerank(hits, qvec, corpus.sentence_vectors_of, corpus.settings.query.sentence_weight)
 
 
 def retrieve(corpus: Corpus, question: Question, k: int | None = None) -> Retrieved:
     """The hits for a question (not re-ranked: every sentence of them is scored next, whatever
     their order), or the first passages under the question heading it restates."""
     settings = corpus.settings
-    hits = search(corpus, question.text, question.vector, k or settings.k, rerank_hits=False)
-    section = match_section(question.vector, corpus.headings, corpus.heading_vectors, settings.heading_match,
-                            settings.heading_margin, {section_of(h.passage) for h in hits})
+    hits = search(corpus, question.text, question.vector, k or settings.query.k, rerank_hits=False)
+    section = match_section(question.vector, corpus.headings, corpus.heading_vectors, settings.query.heading_match,
+                            settings.query.heading_margin, {section_of(h.passage) for h in hits})
     if section is None:
         return Retrieved(hits)
     return Retrieved(under_heading(corpus, section, hits), section)
@@ -86,5 +86,5 @@ def under_heading(corpus: Corpus, section: SectionMatch, hits: list[SearchHit]) 
     """The first passages under a heading the question restates, scored as the best hit was:
     the text under the heading answers, wherever retrieval ranked it."""
     top = max((h.score for h in hits), default=section.score)
-    under = corpus.store.section_passages(section.document, section.path)[: corpus.settings.heading_passages]
+    under = corpus.store.section_passages(section.document, section.path)[: corpus.settings.query.heading_passages]
     return [SearchHit(p, top, row) for row, p in under] or hits

@@ -1,27 +1,11 @@
-"""What Sourcebook knows of a sentence on its own: its content words, what kind of answer it
-holds, and the sentence a pronoun at its start points back to."""
+"""What Sourcebook knows of a sentence on its own: what kind of answer it holds, and the sentence
+a pronoun at its start points back to. Its content words are index/words.py::content_words."""
 
 from __future__ import annotations
 
 import re
 
 from index.models import Passage
-from index.store import STOPWORDS
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-cased words minus stop words, crudely stemmed so "states" meets "state"."""
-    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
-
-
-def _stem(w: str) -> str:
-    for suffix in ("ing", "ies", "es", "ed", "s", "'s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            return w[: -len(suffix)]
-    return w
-
 
 _PRONOUN_START = re.compile(r"^(?:he|she|it|they|this|these|those|its|his|her|their|such)\b", re.I)
 _YEAR_OR_DATE = re.compile(

@@ -12,8 +12,8 @@ import numpy as np
 from index.models import Answer, Citation, Passage, Reference
 from index.query.corpus import Corpus
 from index.query.rank import Candidate
-from index.query.sentences import content_words
 from index.query.understand import Question
+from index.words import content_words
 
 
 def search_references(corpus: Corpus, query: str, qvec: np.ndarray, k: int = 3) -> list[tuple[Reference, float]]:
@@ -34,7 +34,7 @@ def work_answer(corpus: Corpus, question: Question, candidates: list[Candidate])
     """"What is the DOI of …?", "Who wrote …?": the reference entry that the question names,
     quoted from the reference list, cited through a sentence that cites it."""
     best = search_references(corpus, question.text, question.vector, k=1)
-    if not best or best[0][1] < corpus.settings.reference_min_score:
+    if not best or best[0][1] < corpus.settings.query.reference_min_score:
         return None
     ref = best[0][0]
     sites = corpus.citing(ref)
@@ -50,7 +50,7 @@ def supporting_sources(corpus: Corpus, question: str, candidates: list[Candidate
     """"Which source supports …?": the best answering sentence that cites something, among
     those within `sentence_margin` of the best, and the references it cites."""
     for c in candidates:
-        if c.score < candidates[0].score - corpus.settings.sentence_margin:
+        if c.score < candidates[0].score - corpus.settings.query.sentence_margin:
             break
         refs = corpus.references_for(c.hit.passage, [c.index])
         if refs:
