@@ -28,7 +28,6 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,8 @@ import numpy as np
 from index import bm25, store
 from index.errors import SourcebookError
 from index.locks import file_lock
-from index.models import Document, GlossaryEntry, Passage, QuestionHeading, Reference
 from index.settings import Settings
+from index.store import BundleData
 
 FORMAT_VERSION = 5
 VECTOR_FILES = ("manifest.json", "store.sqlite", "embeddings.npy", "sentences.npy", "sentence_rows.npy")
@@ -54,29 +53,6 @@ class BundleError(SourcebookError):
 
 class LockedError(BundleError):
     """Another ingestion holds the index lock."""
-
-
-@dataclass
-class BundleData:
-    """Everything an ingestion writes into one generation."""
-
-    settings: Settings
-    model: str
-    dimension: int
-    documents: list[Document]
-    passages: list[Passage]  # body passages first (rows 0..n-1 of the vectors), then the rest
-    embeddings: np.ndarray
-    embed_keys: list[str]
-    # Every body passage's sentence vectors, stacked; sentence_rows[r]:sentence_rows[r+1] are row r's.
-    sentence_vectors: np.ndarray | None = None
-    sentence_rows: np.ndarray | None = None
-    references: list[Reference] = field(default_factory=list)
-    reference_vectors: np.ndarray | None = None  # row i embeds references[i].raw
-    headings: list[QuestionHeading] = field(default_factory=list)
-    heading_vectors: np.ndarray | None = None  # row i embeds headings[i].question
-    glossary: list[GlossaryEntry] = field(default_factory=list)
-    inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input file
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def current_generation(index_dir: Path) -> Path | None:

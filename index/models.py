@@ -6,7 +6,7 @@ the moment it is cut, so no later layer reconstructs a citation.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 # body: prose, embedded and quoted; code: a code or console block, kept whole and shown as code;
@@ -172,6 +172,18 @@ class Reference:
     hdl: str | None = None
     url: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, as the bundle stores it (from_dict reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reference:
+        """A stored reference; fields a newer version added, and this one lacks, are left out."""
+        data = dict(data)
+        data["authors"] = tuple(data.get("authors") or ())
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of a reference in `ask --json` and `refs --json`."""
         return {
@@ -245,6 +257,21 @@ class GlossaryEntry:
     mention_passages: tuple[str, ...] = ()
     mention_count: int = 0
     curated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, as the bundle stores it (from_dict reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GlossaryEntry:
+        cit = data.get("citation")
+        return cls(
+            term=data["term"], kind=data["kind"], definition=data["definition"],
+            citation=GlossaryCitation(**cit) if cit else None,
+            aliases=tuple(data.get("aliases", ())), related=tuple(data.get("related", ())),
+            mention_passages=tuple(data.get("mention_passages", ())), mention_count=data.get("mention_count", 0),
+            curated=bool(data.get("curated", False)),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

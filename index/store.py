@@ -10,15 +10,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from index.models import (
     Document,
-    GlossaryCitation,
     GlossaryEntry,
     Passage,
     Provenance,
@@ -26,10 +25,8 @@ from index.models import (
     Reference,
     Sentence,
 )
-from index.words import STOPWORDS  # index/claims.py and tests still import it from here
-
-if TYPE_CHECKING:
-    from index.bundle import BundleData
+from index.settings import Settings
+from index.words import STOPWORDS  # the keyword index's stop words (bm25 and tests read them here)
 
 SCHEMA = """
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT, title TEXT, sha256 TEXT, text TEXT,
@@ -67,22 +64,27 @@ def passage_from_row(r: sqlite3.Row) -> Passage:
     )
 
 
-def reference_from_json(data: dict[str, Any]) -> Reference:
-    data = dict(data)
-    data["authors"] = tuple(data.get("authors") or ())
-    known = {f.name for f in fields(Reference)}
-    return Reference(**{k: v for k, v in data.items() if k in known})
+@dataclass
+class BundleData:
+    """Everything an ingestion writes into one generation."""
 
-
-def glossary_from_json(data: dict[str, Any]) -> GlossaryEntry:
-    cit = data.get("citation")
-    return GlossaryEntry(
-        term=data["term"], kind=data["kind"], definition=data["definition"],
-        citation=GlossaryCitation(**cit) if cit else None,
-        aliases=tuple(data.get("aliases", ())), related=tuple(data.get("related", ())),
-        mention_passages=tuple(data.get("mention_passages", ())), mention_count=data.get("mention_count", 0),
-        curated=bool(data.get("curated", False)),
-    )
+    settings: Settings
+    model: str
+    dimension: int
+    documents: list[Document]
+    passages: list[Passage]  # body passages first (rows 0..n-1 of the vectors), then the rest
+    embeddings: np.ndarray
+    embed_keys: list[str]
+    # Every body passage's sentence vectors, stacked; sentence_rows[r]:sentence_rows[r+1] are row r's.
+    sentence_vectors: np.ndarray | None = None
+    sentence_rows: np.ndarray | None = None
+    references: list[Reference] = field(default_factory=list)
+    reference_vectors: np.ndarray | None = None  # row i embeds references[i].raw
+    headings: list[QuestionHeading] = field(default_factory=list)
+    heading_vectors: np.ndarray | None = None  # row i embeds headings[i].question
+    glossary: list[GlossaryEntry] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of every input file
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def write(path: Path, data: BundleData) -> None:
@@ -107,7 +109,7 @@ def write(path: Path, data: BundleData) -> None:
         ref_vectors = data.reference_vectors
         con.executemany(
             "INSERT INTO refs VALUES (?,?,?,?,?)",
-            [(r.id, r.document, r.label, json.dumps(asdict(r), ensure_ascii=False),
+            [(r.id, r.document, r.label, json.dumps(r.to_dict(), ensure_ascii=False),
               ref_vectors[i].astype("<f4").tobytes() if ref_vectors is not None else None)
              for i, r in enumerate(data.references)],
         )
@@ -120,7 +122,7 @@ def write(path: Path, data: BundleData) -> None:
         )
         con.executemany(
             "INSERT INTO glossary VALUES (?,?)",
-            [(g.term, json.dumps(asdict(g), ensure_ascii=False)) for g in data.glossary],
+            [(g.term, json.dumps(g.to_dict(), ensure_ascii=False)) for g in data.glossary],
         )
         con.commit()
     finally:
@@ -195,7 +197,7 @@ class Store:
 
     def references(self) -> list[Reference]:
         cur = self._con().execute("SELECT data FROM refs ORDER BY document, rowid")
-        return [reference_from_json(json.loads(r[0])) for r in cur]
+        return [Reference.from_dict(json.loads(r[0])) for r in cur]
 
     def reference_vectors(self, dimension: int) -> np.ndarray:
         """Unit vectors of the references' raw text, in the order of references()."""
@@ -213,7 +215,7 @@ class Store:
         return found, np.stack([np.frombuffer(r[3], dtype="<f4") for r in rows]).astype(np.float32)
 
     def glossary(self) -> list[GlossaryEntry]:
-        return [glossary_from_json(json.loads(r[0])) for r in self._con().execute("SELECT data FROM glossary")]
+        return [GlossaryEntry.from_dict(json.loads(r[0])) for r in self._con().execute("SELECT data FROM glossary")]
 
     def keyword_search(self, query: str, limit: int, section_weight: float = 0.5) -> list[tuple[int, float]]:
         """FTS5's own BM25 over body passages: (row, score) best first, score = -bm25(). Searches use

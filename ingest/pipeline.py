@@ -21,7 +21,7 @@ from index.embedder import get_embedder
 from index.models import Document, GlossaryEntry, Passage, Provenance, Reference
 from index.query.sections import question_headings
 from index.settings import BuildSettings, Settings
-from index.store import Store
+from index.store import BundleData, Store
 from ingest.chunk import Para, pack, paragraphs
 from ingest.glossary import build_glossary
 from ingest.noise import repeated_blocks
@@ -288,7 +288,7 @@ def _build(
     glossary_builder: GlossaryBuilder | None,
     report: IngestReport,
     step: Progress = _no_progress,
-) -> bundle.BundleData:
+) -> BundleData:
     try:
         meta = _metadata(paths)
     except InputError as exc:
@@ -356,7 +356,7 @@ def _build(
     headings = question_headings(body)
     heading_vectors = embedder.encode([h.question for h in headings], batch_size=settings.build.batch_size)
     report.references, report.glossary = len(references), len(glossary)
-    return bundle.BundleData(
+    return BundleData(
         settings=settings, model=settings.build.model, dimension=vectors.shape[1], documents=documents,
         passages=body + noise, embeddings=vectors, embed_keys=keys, sentence_vectors=sentence_vectors,
         sentence_rows=sentence_rows, references=references, glossary=glossary,
