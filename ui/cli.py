@@ -246,11 +246,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sourcebook", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    # The options several commands share, declared once: --index on every command; --json,
+    # -k and --mode with the help that says what they mean for that command.
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("--index", default=str(default_index_dir()), help="index folder (default: %(default)s)")
         p.set_defaults(func=func)
         return p
+
+    def json_flag(p: Any, help: str) -> None:  # a parser or a mutually exclusive group
+        p.add_argument("--json", action="store_true", help=help)
+
+    def k_option(p: argparse.ArgumentParser, default: int | None, help: str) -> None:
+        p.add_argument("-k", type=int, default=default, help=help)
+
+    def mode_option(p: argparse.ArgumentParser, help: str) -> None:
+        p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid", help=help)
 
     p = add("ingest", cmd_ingest, "build or update the index from files and folders")
     p.add_argument("paths", nargs="*", help=f"files or folders (default: {default_corpus_dir()})")
@@ -258,34 +269,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("ask", cmd_ask, "answer a question from the corpus, with citations")
     p.add_argument("question", help='the question, or "-" to read one per line from standard input')
-    p.add_argument("--json", action="store_true", help="print one JSON object per question, one per line")
-    p.add_argument("-k", type=int, default=None, help="passages to draw the answer from")
+    json_flag(p, "print one JSON object per question, one per line")
+    k_option(p, None, "passages to draw the answer from")
 
     p = add("search", cmd_search, "the passages that best match a query")
     p.add_argument("query", help='the query, or "-" to read one per line from standard input')
-    p.add_argument("--json", action="store_true", help="print one JSON object per query, one per line")
-    p.add_argument("-k", type=int, default=10, help="how many passages (default: %(default)s)")
-    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid", help=argparse.SUPPRESS)
+    json_flag(p, "print one JSON object per query, one per line")
+    k_option(p, 10, "how many passages (default: %(default)s)")
+    mode_option(p, argparse.SUPPRESS)
 
     p = add("refs", cmd_refs, "every reference with the sentences that cite it, and an audit of the citations")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print the references and the audit as one JSON object")
+    json_flag(fmt, "print the references and the audit as one JSON object")
     fmt.add_argument("--bibtex", action="store_true", help="print the references as BibTeX")
 
     p = add("check", cmd_check, "is a claim supported, contradicted or not supported by the corpus?")
     p.add_argument("claim", help='the claim, or "-" to read one per line from standard input')
-    p.add_argument("--json", action="store_true", help="print one JSON object per claim, one per line")
+    json_flag(p, "print one JSON object per claim, one per line")
 
     p = add("glossary", cmd_glossary, "the glossary built from the corpus, or one entry")
     p.add_argument("term", nargs="?", help="a term or alias (case, dashes and small misspellings are forgiven)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    json_flag(p, "print JSON")
 
     p = add("eval", cmd_eval, "score a question set (QA or retrieval format) against the index")
     p.add_argument("file", help="a .jsonl question file")
-    p.add_argument("--json", action="store_true", help="print the totals as one JSON object")
-    p.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid",
-                   help="ranking for retrieval sets (default: %(default)s)")
-    p.add_argument("-k", type=int, default=None, help="passages to draw each answer from")
+    json_flag(p, "print the totals as one JSON object")
+    mode_option(p, "ranking for retrieval sets (default: %(default)s)")
+    k_option(p, None, "passages to draw each answer from")
 
     p = add("serve", cmd_serve, "start the web app")
     p.add_argument("--port", type=int, default=8501)
