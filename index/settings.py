@@ -95,6 +95,8 @@ class QuerySettings:
     abstain_below: float = 0.35
     # ... and between the two, only when some content word of the question is in the passages.
     abstain_unless_words: float = 0.5
+    # A question naming something no passage names ("Excel", "GARCH") is answered only above this.
+    abstain_unknown_name: float = 0.75
 
     def __post_init__(self) -> None:
         if self.runtime not in ("onnx", "torch"):
@@ -104,7 +106,7 @@ class QuerySettings:
                       "answer_sentences": (1, 20), "sentence_margin": (0, 2), "redundancy": (0, 1),
                       "duplicate_threshold": (0, 1), "reference_min_score": (-1, 2), "heading_match": (-1, 1.01),
                       "heading_margin": (0, 2), "heading_passages": (1, 100), "abstain_below": (-1, 1),
-                      "abstain_unless_words": (-1, 1)})
+                      "abstain_unless_words": (-1, 1), "abstain_unknown_name": (-1, 1.01)})
         if self.abstain_unless_words < self.abstain_below:
             raise SettingsError("QuerySettings.abstain_unless_words must be at least abstain_below")
 

@@ -124,3 +124,25 @@ def test_page_of_a_sentence_carried_over_a_page_break(tmp_path: Path) -> None:
     assert p.page_of(0) == (7, "vii") and p.page_of(1) == (8, "viii")
     assert Citation(1, p, "Two there.", 0.5, quoted=1).to_json()["page_label"] == "viii"
     assert Sentence.from_row(p.sentences[1].to_row()) == p.sentences[1]
+
+
+def test_unknown_names_are_words_written_as_names_that_the_corpus_lacks() -> None:
+    from index.query.understand import unknown_names
+
+    def known(word: str) -> bool:
+        return word.lower() in {"zoo", "excel", "posixct"}
+
+    assert unknown_names("How do I import an Excel workbook into GARCH?", lambda w: w.lower() in {"excel"}) == (
+        "GARCH",)
+    assert unknown_names("Which time zone does zoo assume for POSIXct stamps?", known) == ()
+    # Plain words and a capitalised first word are a paraphrase's own, never "names".
+    assert unknown_names("Counting dependencies, how many packages rely on zoo?", lambda w: False) == ()
+    assert unknown_names("Does sandwich do Driscoll-Kraay errors?", lambda w: w.lower() == "driscoll") == ("Kraay",)
+
+
+def test_a_question_naming_what_the_corpus_never_names_is_declined(faq_engine: Any) -> None:
+    assert not faq_engine.ask("Which seeds grow carrots fastest?").abstained
+    declined = faq_engine.ask("Can I grow carrots on Mars with NASA soil?")
+    assert declined.abstained and "Mars" in declined.message
+    # A restated question heading still answers, whatever variety the question names.
+    assert not faq_engine.ask("Why do my Roma tomato leaves turn yellow?").abstained

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from index.models import SearchHit
-from index.query.understand import QUESTION_WORDS
+from index.query.understand import QUESTION_WORDS, Question
 from index.settings import Settings
 from index.words import content_words
 
 ABSTAIN_TEXT = "The corpus does not answer this question."
 
 
-def abstain_reason(settings: Settings, question: str, best_cos: float, hits: list[SearchHit]) -> str:
+def abstain_reason(settings: Settings, question: Question, best_cos: float, hits: list[SearchHit],
+                   heading_matched: bool = False) -> str:
     """Why the corpus does not answer, or "" when it does.
+
+    A restated question heading says the corpus answers. Unknown: the question names something
+    no passage names ("Excel", "GARCH"), and no sentence is very close (`abstain_unknown_name`).
 
     Too far: the best sentence is below `abstain_below`. Off-topic: below `abstain_unless_words`,
     not one content word of the question stands in the retrieved passages ("What is ratcheting
     in secure communication?" finds "security" passages by meaning alone)."""
+    if heading_matched:
+        return ""
+    if question.unknown_names and best_cos < settings.query.abstain_unknown_name:
+        return f"the corpus never names {', '.join(question.unknown_names)}"
     if best_cos < settings.query.abstain_below:
         return f"best sentence similarity {best_cos:.2f} < {settings.query.abstain_below}"
     if best_cos < settings.query.abstain_unless_words:
-        words = content_words(question) - QUESTION_WORDS
+        words = content_words(question.text) - QUESTION_WORDS
         found = set().union(*(content_words(h.passage.text) for h in hits)) if hits else set()
         if words and not words & found:
             return f"similarity {best_cos:.2f} and no word of the question in the passages"

@@ -21,15 +21,15 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
         return Answer(" ".join(text.split()), "Please ask a question in words.", True, message="empty question")
     asked = asked[:2000]  # the model reads at most a few hundred tokens anyway
     vector: np.ndarray = corpus.encode_query(asked)
-    question = understand(asked, vector, corpus.terms)
+    question = understand(asked, vector, corpus.terms, corpus.knows)
     retrieved = retrieve(corpus, question, k)
     ranked = rank_sentences(corpus, question, retrieved)
     candidates = ranked.candidates
     if question.about_work and (about := work_answer(corpus, question, candidates)) is not None:
         return about
     # A restated question heading says the corpus answers, whatever the sentences' cosines.
-    reason = "" if retrieved.section is not None and candidates else abstain_reason(
-        corpus.settings, question.text, ranked.best_cos, retrieved.hits)
+    reason = abstain_reason(corpus.settings, question, ranked.best_cos, retrieved.hits,
+                            heading_matched=retrieved.section is not None and bool(candidates))
     if reason:
         defined = glossary_answer(corpus, question.text)
         if defined is not None:

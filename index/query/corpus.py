@@ -49,6 +49,12 @@ class Corpus:
         texts = hit.passage.sentence_texts()
         return self.encode_sentences([in_context(texts, i, hit.passage.section) for i in range(len(texts))])
 
+    def knows(self, word: str) -> bool:
+        """Whether some passage of the corpus holds the word (as the keyword index tokenizes it)."""
+        retriever = self.retriever
+        tokens = retriever.tokenizer.tokens([word.lower()])
+        return bool(tokens) and all(t in retriever.postings.terms for t in tokens)
+
     def reference_for(self, document: str, label: str) -> Reference | None:
         """The entry a marker [label] points to: markers resolve in their own document's list only."""
         return self.refs_by_label.get((document, label))

@@ -8,6 +8,7 @@ question names.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,27 @@ class Question:
     about_work: bool  # "What is the DOI of …?", "Who wrote …?"
     asks_sources: bool  # "Which source supports …?"
     asked: GlossaryEntry | None  # the glossary entry "What is X?" names (forgiving look-up)
+    # Names the question uses that no passage of the corpus contains ("Excel", "GARCH", "Driscoll-Kraay").
+    unknown_names: tuple[str, ...] = ()
+
+
+# A word written as a name or an identifier: a capital after its first letter ("POSIXct", "GARCH"),
+# or a digit ("HC4"), or, past the question's first word, a capital at all ("Excel", "Heroku").
+_NAMED = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
+
+
+def unknown_names(text: str, knows: Callable[[str], bool]) -> tuple[str, ...]:
+    """The words of a question written as names that the corpus never writes: a question about
+    something the corpus never names is one it cannot answer, however close its other words.
+    Plain words ("stamps", "logarithmic") are left alone: paraphrases use words of their own."""
+    out = []
+    for n, m in enumerate(_NAMED.finditer(text)):
+        word = m.group(0)
+        for part in re.split(r"[-'’]", word):
+            inner = any(ch.isupper() for ch in part[1:]) or any(ch.isdigit() for ch in part)
+            if len(part) > 1 and (inner or (n > 0 and part[:1].isupper())) and not knows(part):
+                out.append(part)
+    return tuple(dict.fromkeys(out))
 
 
 def normalised(text: str) -> str:
@@ -54,10 +76,11 @@ def normalised(text: str) -> str:
     return text if any(ch.isalnum() for ch in text) else ""
 
 
-def understand(text: str, vector: np.ndarray, terms: Glossary) -> Question:
-    """The question (normalised, at most 2,000 characters) with its intents."""
+def understand(text: str, vector: np.ndarray, terms: Glossary, knows: Callable[[str], bool]) -> Question:
+    """The question (normalised, at most 2,000 characters) with its intents; `knows` says whether
+    the corpus's passages contain a word."""
     return Question(text, vector, bool(ABOUT_A_WORK.search(text)), bool(SOURCE_QUESTION.search(text)),
-                    asked_entry(text, terms, strict=False))
+                    asked_entry(text, terms, strict=False), unknown_names(text, knows))
 
 
 def asked_entry(question: str, terms: Glossary, strict: bool) -> GlossaryEntry | None:
