@@ -103,25 +103,45 @@ class Passage:
     """
 
     id: str
-    document: str
-    title: str
-    page: int | None
-    start: int
-    end: int
+    at: Provenance  # where the text stands: document, title, page (and its label), character span
     text: str
     sentences: tuple[Sentence, ...] = ()
     kind: PassageKind = "body"
     section: str = ""
     also: tuple[Provenance, ...] = ()
     note: str = ""  # why a "noise" passage is noise ("boilerplate", "truncated snippet", ...)
-    page_label: str | None = None  # the printed label of `page` ("28" for PDF page 32), None if unknown
     section_path: tuple[str, ...] = ()  # the headings above the passage, outermost first
+
+    # Its own provenance, read through: a passage is always somewhere.
+    @property
+    def document(self) -> str:
+        return self.at.document
+
+    @property
+    def title(self) -> str:
+        return self.at.title
+
+    @property
+    def page(self) -> int | None:
+        return self.at.page
+
+    @property
+    def page_label(self) -> str | None:
+        """The printed label of `page` ("28" for PDF page 32), None if unknown."""
+        return self.at.page_label
+
+    @property
+    def start(self) -> int:
+        return self.at.start
+
+    @property
+    def end(self) -> int:
+        return self.at.end
 
     @property
     def provenances(self) -> tuple[Provenance, ...]:
         """Every place this text stands, its own first."""
-        own = Provenance(self.document, self.title, self.page, self.start, self.end, self.page_label)
-        return (own, *self.also)
+        return (self.at, *self.also)
 
     def sentence_texts(self) -> list[str]:
         return [self.text[s.start : s.end] for s in self.sentences]

@@ -56,11 +56,11 @@ def passage_row(row: int, p: Passage, embed_key: str) -> tuple[Any, ...]:
 def passage_from_row(r: sqlite3.Row) -> Passage:
     """A passage read back from its row, by column name."""
     return Passage(
-        id=r["id"], document=r["document"], title=r["title"], page=r["page"], start=r["start"], end=r["end"],
+        id=r["id"], at=Provenance(r["document"], r["title"], r["page"], r["start"], r["end"], r["page_label"]),
         text=r["text"], sentences=tuple(Sentence.from_row(s) for s in json.loads(r["sentences"])),
         kind=r["kind"], section=r["section"] or "",
         also=tuple(Provenance(**a) for a in json.loads(r["also"])),
-        note=r["note"] or "", page_label=r["page_label"], section_path=tuple(json.loads(r["section_path"] or "[]")),
+        note=r["note"] or "", section_path=tuple(json.loads(r["section_path"] or "[]")),
     )
 
 

@@ -141,18 +141,13 @@ def _passage(
     digest = hashlib.sha1(f"{doc.id}\x00{start}\x00{text}".encode()).hexdigest()[:12]
     return Passage(
         id=f"p{digest}",
-        document=doc.id,
-        title=doc.title,
-        page=page,
-        start=start,
-        end=end,
+        at=Provenance(doc.id, doc.title, page, start, end, doc.page_label(page)),
         text=text,
         sentences=tuple(sentences),
         kind=kind,
         section=first.section,
         also=tuple(also),
         note=note,
-        page_label=doc.page_label(page),
         section_path=first.section_path,
     )
 

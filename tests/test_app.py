@@ -11,7 +11,7 @@ import pytest
 from markdown_it import MarkdownIt  # a dependency of rich, which Streamlit depends on
 from streamlit.testing.v1 import AppTest
 
-from index.models import Answer, Citation, Passage, Reference, Sentence
+from index.models import Answer, Citation, Passage, Provenance, Reference, Sentence
 from ingest.pipeline import ingest
 from ui.render import JOINER, answer_html, citation_html, escape_md, highlight, reference_links
 
@@ -220,7 +220,7 @@ def test_highlight_finds_quotes_across_whitespace_and_gaps() -> None:
 
 
 def _passage(text: str, title: str) -> Passage:
-    return Passage(id="p1", document="d.txt", title=title, page=3, start=0, end=len(text), text=text,
+    return Passage(id="p1", at=Provenance("d.txt", title, 3, 0, len(text)), text=text,
                    sentences=(Sentence(0, len(text)),))
 
 

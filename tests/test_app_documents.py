@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from index.models import Passage, Sentence
+from index.models import Passage, Provenance, Sentence
 from tests.test_app import tags_of
 from tests.test_app_pages import downloads, open_page, served  # noqa: F401  (a fixture and its helpers)
 from ui.pages_documents import passage_html, passage_scroll_script
@@ -111,7 +111,7 @@ def test_document_markup_is_shown_not_obeyed(hostile_index: Path, monkeypatch: p
 
 def test_passage_html_escapes_and_scroll_script_checks_ids() -> None:
     text = "<img src=x onerror=alert(1)> claim."
-    p = Passage(id='p1"><script>', document="d<b>.txt", title="T", page=None, start=0, end=len(text), text=text,
+    p = Passage(id='p1"><script>', at=Provenance("d<b>.txt", "T", None, 0, len(text)), text=text,
                 sentences=(Sentence(0, len(text), refs=('1"><i>',)),), kind="noise", note="<b>boilerplate</b>")
     out = passage_html(p, "other.txt", None, {'d<b>.txt#1"><i>'}, wanted=True)
     assert {t for t, _ in tags_of(out)} <= {"div", "b", "a", "mark"}

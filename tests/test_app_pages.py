@@ -14,7 +14,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from index.glossary import Glossary
-from index.models import Answer, Citation, GlossaryCitation, GlossaryEntry, Passage, Reference, Sentence
+from index.models import Answer, Citation, GlossaryCitation, GlossaryEntry, Passage, Provenance, Reference, Sentence
 from ingest.pipeline import ingest
 from tests.test_app import APP, HOSTILE, TIMEOUT, tags_of
 from ui.pages_export import answer_markdown, md_inline
@@ -213,7 +213,7 @@ def _entry(term: str, definition: str, **kw: Any) -> GlossaryEntry:
 
 
 def _passage(text: str, title: str = "T") -> Passage:
-    return Passage(id="p1", document="d.txt", title=title, page=2, start=0, end=len(text), text=text,
+    return Passage(id="p1", at=Provenance("d.txt", title, 2, 0, len(text)), text=text,
                    sentences=(Sentence(0, len(text)),))
 
 

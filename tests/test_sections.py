@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.models import Citation, Passage, QuestionHeading, Sentence
+from index.models import Citation, Passage, Provenance, QuestionHeading, Sentence
 from index.query.compose import with_code
 from index.query.sections import heading_question, match_section
 
@@ -98,7 +98,7 @@ def test_a_lead_in_is_quoted_with_the_code_it_introduces(faq_engine: Any) -> Non
 
 
 def _passage(pid: str, text: str, kind: Any = "body", start: int = 0) -> Passage:
-    return Passage(id=pid, document="d.md", title="D", page=None, start=start, end=start + len(text), text=text,
+    return Passage(id=pid, at=Provenance("d.md", "D", None, start, start + len(text)), text=text,
                    sentences=(Sentence(0, len(text)),), kind=kind, section="S", section_path=("S",))
 
 
@@ -119,8 +119,8 @@ def test_with_code_follows_a_colon_lead_in() -> None:
 
 
 def test_page_of_a_sentence_carried_over_a_page_break(tmp_path: Path) -> None:
-    p = Passage(id="p", document="d.pdf", title="D", page=7, start=0, end=20, text="One here. Two there.",
-                sentences=(Sentence(0, 9), Sentence(10, 20, page=8, page_label="viii")), page_label="vii")
+    p = Passage(id="p", at=Provenance("d.pdf", "D", 7, 0, 20, "vii"), text="One here. Two there.",
+                sentences=(Sentence(0, 9), Sentence(10, 20, page=8, page_label="viii")))
     assert p.page_of(0) == (7, "vii") and p.page_of(1) == (8, "viii")
     assert Citation(1, p, "Two there.", 0.5, quoted=1).to_json()["page_label"] == "viii"
     assert Sentence.from_row(p.sentences[1].to_row()) == p.sentences[1]
