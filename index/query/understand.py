@@ -51,8 +51,8 @@ class Question:
     unknown_names: tuple[str, ...] = ()
 
 
-# A word written as a name or an identifier: a capital after its first letter ("POSIXct", "GARCH"),
-# or a digit ("HC4"), or, past the question's first word, a capital at all ("Excel", "Heroku").
+# A word of the question, hyphens and apostrophes inside it ("Driscoll-Kraay"); unknown_names
+# decides which are written as names.
 _NAMED = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
 
 

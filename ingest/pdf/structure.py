@@ -540,17 +540,18 @@ def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None
                            if g.kind not in ("footnote", "figure", "caption", "math")), None)
         if prev_prose is not None and _continues(prev_prose, per_page[n][0], doc):
             prev_prose.lines.extend(per_page[n].pop(0).lines)
-    headings = [g for gs in per_page for g in gs if g.kind == "heading"]
-    styles = [(_block_text(g, vocab, doc), g.lines[0].size, g.lines[0].bold >= 0.5) for g in headings]
-    levels = dict(zip(map(id, headings), heading_levels(styles), strict=True))
+    # Each block's text once: heading levels are read from it, then the blocks are laid out.
+    texts = [[(g, _block_text(g, vocab, doc)) for g in groups] for groups in per_page]
+    headings = [(g, body) for page_texts in texts for g, body in page_texts if g.kind == "heading"]
+    styles = [(body, g.lines[0].size, g.lines[0].bold >= 0.5) for g, body in headings]
+    levels = {id(g): level for (g, _), level in zip(headings, heading_levels(styles), strict=True)}
     text_parts: list[str] = []
     starts: list[int] = []
     blocks: list[Block] = []
     pos = 0
-    for groups in per_page:
+    for page_texts in texts:
         starts.append(pos)
-        for g in groups:
-            body = _block_text(g, vocab, doc)
+        for g, body in page_texts:
             if not body.strip():
                 continue
             blocks.append(Block(pos, pos + len(body), kind=g.kind, after_gap=g.after_gap, level=levels.get(id(g), 0)))
