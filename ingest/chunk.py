@@ -11,14 +11,14 @@ or quoted; a code block becomes one passage of kind "code", kept whole.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from index.models import Document, Passage, PassageKind, Provenance, Sentence
 from index.settings import Settings
 from index.words import word_key
 from ingest.noise import is_noise_sentence, noise_reason
-from ingest.text import Block, BlockKind, clean, sentence_spans
+from ingest.text import LAID_OUT, Block, BlockKind, clean, sentence_spans
 
 # A "sentence" longer than this (a 5 MB line, a table flattened to one line) is cut at
 # whitespace so that no passage grows without bound.
@@ -93,9 +93,7 @@ def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool
             continue
         section = path[-1][1] if path else ""
         titles = tuple(t for _, t in path)
-        if b.kind in ("code", "navigation", "figure", "math"):
-            # Kept as laid out, one unit: code is quoted whole; contents lines, figure text and
-            # formulas are shown line by line, never as sentences.
+        if b.kind in LAID_OUT:  # one unit, as laid out
             body = doc.text[b.start : b.end].rstrip()
             if body.strip():
                 unit = Unit(b.start, b.start + len(body), body, ())
@@ -161,8 +159,7 @@ def _merge_duplicates(paras: list[Para]) -> list[Provenance]:
     merged = []
     for provs in by_doc.values():
         first = min(provs, key=lambda x: x.start)
-        merged.append(Provenance(first.document, first.title, first.page, first.start, max(x.end for x in provs),
-                                 first.page_label))
+        merged.append(replace(first, end=max(x.end for x in provs)))
     return merged
 
 

@@ -91,6 +91,9 @@ _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*(?:\[\w{1,3}\])*$")
 # What a block holds: prose is cut into sentences and quoted; a heading names the section of
 # what follows; code is kept whole; the other kinds are shown but never embedded or quoted.
 BlockKind = Literal["prose", "heading", "code", "figure", "caption", "math", "footnote", "navigation"]
+# Kinds kept line by line as laid out, never cut into sentences: code is quoted whole; contents
+# lines, figure text and formulas are shown as they stood.
+LAID_OUT: frozenset[BlockKind] = frozenset({"code", "navigation", "figure", "math"})
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from itertools import pairwise
 from statistics import median
 
 from ingest.pdf.layout import Line
-from ingest.text import Block, BlockKind
+from ingest.text import LAID_OUT, Block, BlockKind
 
 # --- running headers, footers and page numbers ------------------------------------------
 
@@ -497,7 +497,7 @@ def _block_text(g: _Group, vocab: Vocabulary, doc: _Doc) -> str:
         return "\n".join(" " * min(round((ln.x - left) / width), 16) + ln.text for ln in g.lines)
     if g.kind == "heading":
         return " ".join(ln.text.strip() for ln in g.lines)
-    if g.kind in ("figure", "math", "navigation"):
+    if g.kind in LAID_OUT:  # code was laid out above, with its indentation
         return "\n".join(ln.text.strip() for ln in g.lines)
     text = join_lines([ln.text for ln in g.lines], vocab)
     if g.kind == "footnote":  # the raised marker stands glued to the note: "1Due to …" -> "1 Due to …"
