@@ -344,6 +344,10 @@ def test_a_sentence_broken_by_a_page_break_is_one_sentence(book: Ingested) -> No
     assert p.page == 3 and p.page_label == "1"
     # The rest of the paragraph comes with it; the next page starts with the next section.
     assert "After that, the widget is ready for use." in p.text
+    # Each sentence is cited on the page it is printed on: the broken one where it starts.
+    texts = p.sentence_texts()
+    assert p.page_of(texts.index(BROKEN_SENTENCE)) == (3, "1")
+    assert p.page_of(texts.index("After that, the widget is ready for use.")) == (4, "2")
     assert not any(q.text.startswith("position before") for q in book.passages)
 
 

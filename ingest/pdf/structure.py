@@ -329,6 +329,8 @@ class _Group:
     lines: list[Line] = field(default_factory=list)
     after_gap: bool = False
     level: int = 0
+    # (line index, page) where a paragraph carried over a page break goes on to the next page
+    breaks: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _left_margin(page: Sequence[Line], kinds: Sequence[BlockKind | None]) -> float:
@@ -531,14 +533,22 @@ def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None
             continue
         kinds = classify(page, doc, margins[n])
         per_page.append(_groups(n, page, kinds, doc))
-    # A paragraph broken by a page break is carried on as one block (figures, footnotes and
-    # formulas at the foot of the page stay where they stood).
+    # A paragraph broken by a page break is carried on as one block.
     for n in range(1, len(per_page)):
         if not per_page[n]:
             continue
         prev_prose = next((g for gs in reversed(per_page[:n]) for g in reversed(gs)
                            if g.kind not in ("footnote", "figure", "caption", "math")), None)
         if prev_prose is not None and _continues(prev_prose, per_page[n][0], doc):
+            before = per_page[n - 1]
+            at = next((i for i, g in enumerate(before) if g is prev_prose), None)
+            if at is not None:
+                # The notes and figures at the foot of the page are laid out before the paragraph
+                # that runs on, so that the next page can start inside it and they keep their page.
+                if at + 1 < len(before):
+                    per_page[n - 1] = before[:at] + before[at + 1:] + [prev_prose]
+                    prev_prose.after_gap = True  # it follows them now: a passage of its own
+                prev_prose.breaks.append((len(prev_prose.lines), n))
             prev_prose.lines.extend(per_page[n].pop(0).lines)
     # Each block's text once: heading levels are read from it, then the blocks are laid out.
     texts = [[(g, _block_text(g, vocab, doc)) for g in groups] for groups in per_page]
@@ -546,16 +556,22 @@ def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None
     styles = [(body, g.lines[0].size, g.lines[0].bold >= 0.5) for g, body in headings]
     levels = {id(g): level for (g, _), level in zip(headings, heading_levels(styles), strict=True)}
     text_parts: list[str] = []
-    starts: list[int] = []
+    # A page starts where its first line stands, inside the paragraph carried over from the page
+    # before when there is one: the carried sentences are cited on the page they are printed on.
+    starts: list[int | None] = [None] * len(texts)
     blocks: list[Block] = []
     pos = 0
-    for page_texts in texts:
-        starts.append(pos)
+    for n, page_texts in enumerate(texts):
+        if starts[n] is None:
+            starts[n] = pos
         for g, body in page_texts:
             if not body.strip():
                 continue
+            for k, m in g.breaks:
+                before = join_lines([ln.text for ln in g.lines[:k]], vocab)
+                starts[m] = pos + min(len(before) + 1, len(body))
             blocks.append(Block(pos, pos + len(body), kind=g.kind, after_gap=g.after_gap, level=levels.get(id(g), 0)))
             text_parts.append(body + "\n\n")
             pos += len(body) + 2
     kept_margins = tuple(tuple(page[i].text for i in sorted(margins[n])) for n, page in enumerate(pages))
-    return PdfText("".join(text_parts), tuple(starts), tuple(blocks), tuple(labels), kept_margins)
+    return PdfText("".join(text_parts), tuple(s or 0 for s in starts), tuple(blocks), tuple(labels), kept_margins)
