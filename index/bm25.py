@@ -46,6 +46,13 @@ class Postings:
     n_rows: int  # rows are numbered 0 .. n_rows - 1
     n_indexed: int  # rows that are in the keyword index (N of the idf)
 
+    def share(self, token: str) -> float:
+        """The share of indexed rows that hold a token (its section included): 0.0 when none does."""
+        i = self.terms.get(token)
+        if i is None or not self.n_indexed:
+            return 0.0
+        return float(self.ptr[i + 1] - self.ptr[i]) / self.n_indexed
+
     def search(self, tokens: list[str], limit: int) -> list[tuple[int, float]]:
         """(row, score) best first, for the rows holding any token; a token counts once per occurrence."""
         ids = [self.terms[t] for t in tokens if t in self.terms]

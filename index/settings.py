@@ -82,6 +82,8 @@ class QuerySettings:
     answer_sentences: int = 3  # at most this many quoted sentences in an answer
     sentence_margin: float = 0.12  # extra sentences must score within this of the best one
     redundancy: float = 0.9  # a sentence this similar to one already quoted is skipped
+    # A sentence that names none of the names a question asks about ("Herz") loses this much.
+    off_subject_penalty: float = 0.1
     duplicate_threshold: float = 0.97  # passages this similar are shown once
     # A reference entry answers "Who wrote …?" / "What is the DOI of …?" from this score up.
     reference_min_score: float = 0.45
@@ -104,7 +106,8 @@ class QuerySettings:
         _check(self, {"k": (1, 1000), "candidates": (1, 10_000), "keyword_weight": (0, 10),
                       "sentence_weight": (0, 10), "rescore_sentences": (0, 100), "score_chars": (10, 100_000),
                       "answer_sentences": (1, 20), "sentence_margin": (0, 2), "redundancy": (0, 1),
-                      "duplicate_threshold": (0, 1), "reference_min_score": (-1, 2), "heading_match": (-1, 1.01),
+                      "off_subject_penalty": (0, 2), "duplicate_threshold": (0, 1), "reference_min_score": (-1, 2),
+                      "heading_match": (-1, 1.01),
                       "heading_margin": (0, 2), "heading_passages": (1, 100), "abstain_below": (-1, 1),
                       "abstain_unless_words": (-1, 1), "abstain_unknown_name": (-1, 1.01)})
         if self.abstain_unless_words < self.abstain_below:

@@ -125,6 +125,13 @@ def test_runners_up_share_a_word_with_the_question(engine: Any) -> None:
     assert "Robert Jervis" in answer.text and "Distinguished Service Professor" not in answer.text
 
 
+def test_an_answer_stays_on_the_person_asked_about(engine: Any) -> None:
+    # Mearsheimer's biography is closer in meaning to "Who is …?" than the sentence naming Herz.
+    answer = engine.ask("Who is John H. Herz?")
+    assert answer.text.startswith("The term was first coined by the German scholar John H. Herz"), answer.text
+    assert "Mearsheimer" not in answer.text
+
+
 def test_when_a_work_was_published_is_answered_from_its_reference(engine: Any) -> None:
     answer = engine.ask("What year was Cooperation Under the Security Dilemma published?")
     assert not answer.abstained and "Source: Jervis, Robert (1978)" in answer.text

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.models import Citation, Passage, Provenance, QuestionHeading, Sentence
+from index.models import Citation, Passage, Provenance, QuestionHeading, SearchHit, Sentence
 from index.query.compose import with_code
 from index.query.sections import heading_question, match_section
 
@@ -138,6 +138,27 @@ def test_unknown_names_are_words_written_as_names_that_the_corpus_lacks() -> Non
     # Plain words and a capitalised first word are a paraphrase's own, never "names".
     assert unknown_names("Counting dependencies, how many packages rely on zoo?", lambda w: False) == ()
     assert unknown_names("Does sandwich do Driscoll-Kraay errors?", lambda w: w.lower() == "driscoll") == ("Kraay",)
+
+
+def test_named_subjects_are_the_names_a_question_asks_about() -> None:
+    from index.query.understand import named_subjects
+
+    assert named_subjects("Who is John H. Herz?") == ("herz",)
+    assert named_subjects("Where was Newey and West's lag selection published?") == ("newey", "west")
+    assert named_subjects("Why were vcovHC and vcovHAC chosen?") == ("vcovhc", "vcovhac")
+    # A sentence's capitalised first word is not a name; an initial does not end a sentence.
+    assert named_subjects("When I edit a module, the changes don't show up. Why does this happen?") == ()
+    assert named_subjects("How can I save my workspace?") == ()
+
+
+def test_subjects_in_focus_leave_out_what_every_retrieved_passage_names() -> None:
+    from index.query.rank import subjects_in_focus
+
+    def hit(text: str, title: str) -> SearchHit:
+        return SearchHit(Passage(id=text[:8], at=Provenance("d.txt", title, None, 0, len(text)), text=text), 0.5)
+
+    hits = [hit("Herz coined it. Python too.", "Security"), hit("Mearsheimer is a Python fan.", "Realism")]
+    assert subjects_in_focus(("herz", "python", "realism"), hits) == ("herz",)
 
 
 def test_a_question_naming_what_the_corpus_never_names_is_declined(faq_engine: Any) -> None:

@@ -36,7 +36,8 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
             return defined
         return Answer(question.text, ABSTAIN_TEXT, True, nearest=tuple(retrieved.hits[:3]), message=reason)
     chosen = definition_first(question.asked, candidates,
-                              select(candidates, corpus.settings, question.text, QUESTION_WORDS), corpus.settings)
+                              select(candidates, corpus.settings, question.text, QUESTION_WORDS,
+                                     ranked.subjects), corpus.settings)
     if retrieved.section is not None and retrieved.hits:
         chosen = lead_with_first(chosen, candidates, retrieved.hits[0].passage.id,
                                  corpus.settings.query.answer_sentences)

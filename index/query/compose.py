@@ -12,19 +12,20 @@ from collections.abc import Callable, Sequence
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference
 from index.query.corpus import Corpus
 from index.query.rank import Candidate, is_definition
-from index.query.sentences import opens_with_pronoun, quote_from_antecedent, with_antecedent
+from index.query.sentences import names_any, opens_with_pronoun, quote_from_antecedent, with_antecedent
 from index.query.understand import asked_entry
 from index.settings import Settings
 from index.words import content_words
 
 
 def select(candidates: list[Candidate], settings: Settings, question: str = "",
-           form_words: frozenset[str] = frozenset()) -> list[Candidate]:
+           form_words: frozenset[str] = frozenset(), subjects: tuple[str, ...] = ()) -> list[Candidate]:
     """The best sentence, then close runners-up that are not near-repeats of one already chosen
-    and that share a content word with the question (read with the sentence before when they
-    open with a pronoun): a runner-up close by meaning alone is often about something else
-    ("Who is Robert Jervis?" drew "He is the ... Professor at the University of Chicago", said
-    of Mearsheimer). `form_words` are the question's words that say nothing of its subject."""
+    and that are about the question's subject (read with the sentence before when they open with
+    a pronoun): they name one of the `subjects` it names, or when it names none, share a content
+    word with it. A runner-up close by meaning alone is often about something else ("Who is
+    John H. Herz?" drew "John Joseph Mearsheimer ... is an American political scientist").
+    `form_words` are the question's words that say nothing of its subject."""
     if not candidates:
         return []
     chosen = [candidates[0]]
@@ -39,7 +40,10 @@ def select(candidates: list[Candidate], settings: Settings, question: str = "",
             continue
         if any(c.text == x.text for x in chosen):
             continue
-        if wanted and not wanted & content_words(with_antecedent(c.hit.passage.sentence_texts(), c.index)):
+        read = with_antecedent(c.hit.passage.sentence_texts(), c.index)
+        if subjects and not names_any(read, subjects):
+            continue
+        if wanted and not wanted & content_words(read):
             continue
         chosen.append(c)
     return chosen

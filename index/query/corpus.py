@@ -55,6 +55,12 @@ class Corpus:
         tokens = retriever.tokenizer.tokens([word.lower()])
         return bool(tokens) and all(t in retriever.postings.terms for t in tokens)
 
+    def share(self, word: str) -> float:
+        """The share of passages that hold a word (as the keyword index tokenizes it; the rarest
+        token of a word that splits into several): how much the word is the corpus's background."""
+        tokens = self.retriever.tokenizer.tokens([word.lower()])
+        return min((self.retriever.postings.share(t) for t in tokens), default=0.0)
+
     def reference_for(self, document: str, label: str) -> Reference | None:
         """The entry a marker [label] points to: markers resolve in their own document's list only."""
         return self.refs_by_label.get((document, label))

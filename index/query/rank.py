@@ -7,17 +7,20 @@ embedded again on their own to pick the one that answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.models import GlossaryEntry, SearchHit
 from index.query.corpus import Corpus, SentenceVectors
 from index.query.retrieve import Retrieved
-from index.query.sentences import expected_type_bonus, in_context
+from index.query.sentences import expected_type_bonus, in_context, names_any, with_antecedent
 from index.query.understand import Question
 from index.words import content_words
+
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -78,12 +81,37 @@ def _candidate(question: str, qwords: set[str], qvec: np.ndarray, hit: SearchHit
 
 
 
+def subjects_in_focus(subjects: tuple[str, ...], hits: Sequence[SearchHit]) -> tuple[str, ...]:
+    """The names a question asks about that set some retrieved passages apart: not in the titles of
+    their documents nor in every one of them. What a corpus is about ("Python" in the Python docs,
+    "lme4" in the lme4 paper) goes without saying in its sentences."""
+    if not hits:
+        return ()
+    titled = set().union(*(_WORD.findall((h.passage.title or "").lower()) for h in hits))
+    everywhere = set.intersection(*(set(_WORD.findall(h.passage.text.lower())) for h in hits))
+    return tuple(s for s in subjects if s not in titled and s not in everywhere)
+
+
+def off_subject_last(candidates: list[Candidate], subjects: tuple[str, ...], penalty: float) -> list[Candidate]:
+    """Candidates that name none of the question's subjects (read with the sentence before when they
+    open with a pronoun) lose `penalty`: "Who is John H. Herz?" is not answered by the sentence
+    closest in meaning, "John Joseph Mearsheimer ... is an American political scientist"."""
+    out = []
+    for c in candidates:
+        if not names_any(with_antecedent(c.hit.passage.sentence_texts(), c.index), subjects):
+            c = replace(c, score=c.score - penalty)
+        out.append(c)
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
 @dataclass(frozen=True)
 class Ranked:
     """The sentences that may answer, best first, and the best one's cosine to the question."""
 
     candidates: list[Candidate]
     best_cos: float
+    subjects: tuple[str, ...] = ()  # the names asked about that sentences are held to (subjects_in_focus)
 
 
 def is_definition(c: Candidate, entry: GlossaryEntry | None) -> bool:
@@ -106,4 +134,7 @@ def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> 
         first = hits[0]
         keep += [c for c in ranked[len(keep):] if c.hit.passage.id == first.passage.id and c.index == 0][:1]
     candidates = rescore(question.text, qvec, keep, corpus.encode_sentences)
-    return Ranked(candidates, max((float(c.vector @ qvec) for c in candidates), default=0.0))
+    subjects = subjects_in_focus(question.subjects, hits)
+    if subjects:
+        candidates = off_subject_last(candidates, subjects, corpus.settings.query.off_subject_penalty)
+    return Ranked(candidates, max((float(c.vector @ qvec) for c in candidates), default=0.0), subjects)

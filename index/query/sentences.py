@@ -28,6 +28,14 @@ def expected_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def names_any(text: str, keys: tuple[str, ...]) -> bool:
+    """Does a text name one of the question's subjects (keys in lower case, see understand.named_subjects)?"""
+    return bool(set(keys) & set(_WORD.findall(text.lower())))
+
+
 def in_context(passage_sentences: list[str], i: int, section: str) -> str:
     """A sentence as embedded for scoring: led by its section heading, and by the sentence before
     when it opens with a pronoun ("He is the ..."), so that it is scored for what it is about."""

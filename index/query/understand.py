@@ -49,6 +49,8 @@ class Question:
     asked: GlossaryEntry | None  # the glossary entry "What is X?" names (forgiving look-up)
     # Names the question uses that no passage of the corpus contains ("Excel", "GARCH", "Driscoll-Kraay").
     unknown_names: tuple[str, ...] = ()
+    # The names it asks about, each by its last word in lower case ("John H. Herz" -> "herz").
+    subjects: tuple[str, ...] = ()
 
 
 # A word of the question, hyphens and apostrophes inside it ("Driscoll-Kraay"); unknown_names
@@ -70,6 +72,38 @@ def unknown_names(text: str, knows: Callable[[str], bool]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_INITIAL = re.compile(r"^[A-Z]\.$")
+_ENDS_SENTENCE = re.compile(r"(?:[?!]|[^\W\d]{2,}\.)[\"'”’)]*$")  # "up." and "up?", never "H." or "e.g."
+
+
+def named_subjects(text: str) -> tuple[str, ...]:
+    """The names a question asks about, each by its last word in lower case: runs of words written
+    as names ("John H. Herz" -> "herz", "vcovHC", "Newey and West" -> "newey", "west"). A sentence's
+    first word counts only when it is not a plain capitalised word ("What", "Does")."""
+    out: list[str] = []
+    run: list[str] = []
+    words = text.split()
+    for n, raw in enumerate([*words, ""]):
+        word = re.sub(r"['’]s$", "", raw.strip("?!.,;:()[]\"'“”‘’"))  # "West's" -> "West"
+        if _INITIAL.match(raw.strip("(),;:")) and run:
+            continue  # "John H. Herz": the initial stays inside the name
+        inner = any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
+        opens = n == 0 or _ENDS_SENTENCE.search(words[n - 1]) is not None  # "…show up. Why does …"
+        capital = word[:1].isupper() and not word.isdigit() and (not opens or inner)
+        acronym = len(word) > 1 and word.isupper() and word.isalpha()
+        if word and (capital or inner or acronym):
+            run.append(word)
+            if raw.endswith((",", ";", ":", "?", ".")):  # a name ends at its punctuation
+                out.append(run[-1])
+                run = []
+            continue
+        if run:
+            out.append(run[-1])
+            run = []
+    keys = (re.split(r"[-'’]", w)[-1].lower() for w in out)
+    return tuple(dict.fromkeys(k for k in keys if len(k) > 1))
+
+
 def normalised(text: str) -> str:
     """The question as asked, on one line; "" when it holds no word."""
     text = " ".join(text.split())
@@ -80,7 +114,7 @@ def understand(text: str, vector: np.ndarray, terms: Glossary, knows: Callable[[
     """The question (normalised, at most 2,000 characters) with its intents; `knows` says whether
     the corpus's passages contain a word."""
     return Question(text, vector, bool(ABOUT_A_WORK.search(text)), bool(SOURCE_QUESTION.search(text)),
-                    asked_entry(text, terms, strict=False), unknown_names(text, knows))
+                    asked_entry(text, terms, strict=False), unknown_names(text, knows), named_subjects(text))
 
 
 def asked_entry(question: str, terms: Glossary, strict: bool) -> GlossaryEntry | None:
