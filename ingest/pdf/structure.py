@@ -568,8 +568,8 @@ def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None
             if not body.strip():
                 continue
             for k, m in g.breaks:
-                before = join_lines([ln.text for ln in g.lines[:k]], vocab)
-                starts[m] = pos + min(len(before) + 1, len(body))
+                carried = join_lines([ln.text for ln in g.lines[:k]], vocab)
+                starts[m] = pos + min(len(carried) + 1, len(body))
             blocks.append(Block(pos, pos + len(body), kind=g.kind, after_gap=g.after_gap, level=levels.get(id(g), 0)))
             text_parts.append(body + "\n\n")
             pos += len(body) + 2
