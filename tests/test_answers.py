@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -130,6 +131,13 @@ def test_an_answer_stays_on_the_person_asked_about(engine: Any) -> None:
     answer = engine.ask("Who is John H. Herz?")
     assert answer.text.startswith("The term was first coined by the German scholar John H. Herz"), answer.text
     assert "Mearsheimer" not in answer.text
+
+
+def test_a_colon_lead_in_is_quoted_with_what_it_introduces(engine: Any) -> None:
+    answer = engine.ask("What did Tang identify?")
+    lead = "Robert Jervis: ["
+    assert lead in answer.text and "Butterfield viewed the security dilemma as the root cause" in answer.text
+    assert not answer.text.rstrip().endswith(":") and not re.search(r":\s*\[\d+\]\s*$", answer.text)
 
 
 def test_when_a_work_was_published_is_answered_from_its_reference(engine: Any) -> None:

@@ -1,8 +1,9 @@
-"""Question headings (index/query/sections.py) and lead-ins quoted with their code (compose.with_code),
+"""Question headings (index/query/sections.py) and lead-ins quoted with their code (compose.with_what_follows),
 on a small real FAQ ingested with the real model."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.models import Citation, Passage, Provenance, QuestionHeading, SearchHit, Sentence
-from index.query.compose import with_code
+from index.query.compose import with_what_follows
 from index.query.sections import heading_question, match_section
 
 FAQ = """# Gardening FAQ
@@ -102,20 +103,52 @@ def _passage(pid: str, text: str, kind: Any = "body", start: int = 0) -> Passage
                    sentences=(Sentence(0, len(text)),), kind=kind, section="S", section_path=("S",))
 
 
-def test_with_code_leaves_a_finished_sentence_alone() -> None:
+def test_with_what_follows_leaves_a_finished_sentence_alone() -> None:
     done = _passage("p1", "The blades are clean now.")
     code = _passage("p2", "rm -rf x", kind="code", start=30)
-    text, cites = with_code("The blades are clean now. [1]", [Citation(1, done, done.text, 0.5)],
-                            lambda p: code)
+    text, cites = with_what_follows("The blades are clean now. [1]", [Citation(1, done, done.text, 0.5)],
+                                    lambda p: code)
     assert text == "The blades are clean now. [1]" and len(cites) == 1
 
 
-def test_with_code_follows_a_colon_lead_in() -> None:
+def test_with_what_follows_follows_a_colon_lead_in() -> None:
     lead = _passage("p1", "Run this:")
     code = _passage("p2", "make clean", kind="code", start=20)
-    text, cites = with_code("Run this: [1]", [Citation(1, lead, lead.text, 0.5)], lambda p: code)
+    text, cites = with_what_follows("Run this: [1]", [Citation(1, lead, lead.text, 0.5)], lambda p: code)
     assert [c.passage.id for c in cites] == ["p1", "p2"] and cites[1].marker == 2
     assert text == "Run this: [1]\nmake clean\n[2]"
+
+
+def test_with_what_follows_quotes_the_prose_a_colon_introduces_and_nothing_after_a_full_stop() -> None:
+    lead = _passage("p1", "Tang named three parts:")
+    after = Passage(id="p2", at=Provenance("d.md", "D", None, 30, 70), text="Fear is one. Power is two.",
+                    sentences=(Sentence(0, 12), Sentence(13, 26)), section="S", section_path=("S",))
+    text, cites = with_what_follows("Tang named three parts: [1]", [Citation(1, lead, lead.text, 0.5)],
+                                    lambda p: after)
+    assert text == "Tang named three parts: [1] Fear is one. Power is two. [2]"
+    assert cites[1].quote == "Fear is one. Power is two." and cites[1].quoted == 0
+    # Prose follows a colon only: "you can do" introduces code, never the next paragraph.
+    lead = _passage("p1", "You can do")
+    assert with_what_follows("You can do [1]", [Citation(1, lead, lead.text, 0.5)], lambda p: after)[1] == [
+        Citation(1, lead, lead.text, 0.5)]
+    # Nor does a lead-in reach into another section.
+    other = replace(after, section_path=("T",))
+    lead = _passage("p1", "Tang named three parts:")
+    assert len(with_what_follows("x [1]", [Citation(1, lead, lead.text, 0.5)], lambda p: other)[1]) == 1
+
+
+def test_with_introduced_quotes_a_list_after_its_lead_in() -> None:
+    from index.query.compose import with_introduced
+    from index.query.rank import Candidate
+
+    text = "Try one of these: Plot points. Drop the NAs. Use a bigger window."
+    p = Passage(id="p", at=Provenance("d.md", "D", None, 0, len(text)), text=text,
+                sentences=(Sentence(0, 17), Sentence(18, 30), Sentence(31, 44), Sentence(45, 65)))
+    lead = Candidate(SearchHit(p, 0.5), 0, "Try one of these:", 0.7, np.zeros(2, dtype=np.float32))
+    assert [c.text for c in with_introduced([lead])] == [
+        "Try one of these:", "Plot points.", "Drop the NAs.", "Use a bigger window."]
+    done = replace(lead, index=1, text="Plot points.")
+    assert with_introduced([done]) == [done]
 
 
 def test_page_of_a_sentence_carried_over_a_page_break(tmp_path: Path) -> None:

@@ -6,7 +6,15 @@ import numpy as np
 
 from index.models import Answer
 from index.query.abstain import ABSTAIN_TEXT, abstain_reason
-from index.query.compose import compose, definition_first, glossary_answer, lead_with_first, select, with_code
+from index.query.compose import (
+    compose,
+    definition_first,
+    glossary_answer,
+    lead_with_first,
+    select,
+    with_introduced,
+    with_what_follows,
+)
 from index.query.corpus import Corpus
 from index.query.rank import rank_sentences
 from index.query.retrieve import retrieve
@@ -45,5 +53,6 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
         sourced = supporting_sources(corpus, question.text, chosen[:1] + [c for c in candidates if c is not chosen[0]])
         if sourced is not None:
             return sourced
-    text_out, citations = with_code(*compose(chosen, corpus.references_for), corpus.store.next_passage)
+    chosen = with_introduced(chosen)
+    text_out, citations = with_what_follows(*compose(chosen, corpus.references_for), corpus.store.next_passage)
     return Answer(question.text, text_out, False, tuple(citations), glossary=tuple(corpus.terms_in(text_out)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference
 from index.query.corpus import Corpus
@@ -95,26 +96,72 @@ def compose(
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
+# What a lead-in introduces is quoted up to this many sentences (list items) and characters.
+_INTRODUCED_SENTENCES, _INTRODUCED_CHARS = 8, 700
 
 
-def with_code(text: str, citations: list[Citation], following: Callable[[Passage], Passage | None]
+def _leads_in(sentence: str) -> bool:
+    """Does a sentence introduce what follows it ("… the following:", "as follows:")?"""
+    return sentence.rstrip().endswith(":")
+
+
+def _introduced(texts: list[str], first: int) -> list[int]:
+    """The sentences from `first` on that a lead-in introduces: its list or paragraph, as far as
+    the budget goes, never cut inside a sentence."""
+    out: list[int] = []
+    chars = 0
+    for i in range(first, len(texts)):
+        chars += len(texts[i])
+        if out and (len(out) >= _INTRODUCED_SENTENCES or chars > _INTRODUCED_CHARS):
+            break
+        out.append(i)
+    return out
+
+
+def with_introduced(chosen: list[Candidate]) -> list[Candidate]:
+    """Each chosen lead-in ("Tang identified the following core components …:") followed by the
+    sentences of its passage it introduces, so the answer never ends on a colon."""
+    picked = {(c.hit.passage.id, c.index) for c in chosen}
+    out: list[Candidate] = []
+    for c in chosen:
+        out.append(c)
+        texts = c.hit.passage.sentence_texts()
+        if not _leads_in(c.text) or c.index + 1 >= len(texts):
+            continue
+        for i in _introduced(texts, c.index + 1):
+            if (c.hit.passage.id, i) not in picked:
+                picked.add((c.hit.passage.id, i))
+                out.append(replace(c, index=i, text=texts[i]))
+    return out
+
+
+def with_what_follows(text: str, citations: list[Citation], following: Callable[[Passage], Passage | None]
               ) -> tuple[str, list[Citation]]:
-    """A quoted lead-in to code ("you can do", "as follows:"), the last sentence of its passage,
-    is followed in the answer by the code block it introduces, quoted whole with its own marker:
-    the sentence says nothing without it."""
+    """A quoted lead-in, the last sentence of its passage, followed in the answer by what it
+    introduces in the next passage of its section, with its own marker: a code block ("you can
+    do", "as follows:") quoted whole, or the prose or list after a colon. The sentence says
+    nothing without it."""
     out = list(citations)
     for c in citations:
         sentences = c.passage.sentence_texts()
         last = sentences[-1].rstrip() if sentences else ""
-        if not last or not c.quote.rstrip().endswith(last) or (_ENDS_SENTENCE.search(last) and not last.endswith(":")):
+        if not last or not c.quote.rstrip().endswith(last) or (_ENDS_SENTENCE.search(last) and not _leads_in(last)):
             continue
-        code = following(c.passage)
-        if code is None or code.kind != "code" or code.section_path != c.passage.section_path:
+        after = following(c.passage)
+        if after is None or after.section_path != c.passage.section_path:
+            continue
+        if after.kind == "code":
+            quoted, first = after.text, 0
+        elif after.kind == "body" and _leads_in(last):
+            indexes = _introduced(after.sentence_texts(), 0)
+            quoted, first = after.text[after.sentences[indexes[0]].start : after.sentences[indexes[-1]].end], indexes[0]
+        else:
             continue
         marker = len(out) + 1
-        out.append(Citation(marker, code, code.text, c.score))
+        out.append(Citation(marker, after, quoted, c.score, quoted=first))
         at = text.rfind(f"[{c.marker}]") + len(f"[{c.marker}]")
-        text = f"{text[:at]}\n{code.text}\n[{marker}]{text[at:]}"
+        added = f"\n{quoted}\n[{marker}]" if after.kind == "code" else f" {quoted} [{marker}]"
+        text = text[:at] + added + text[at:]
     return text, out
 
 
