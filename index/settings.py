@@ -99,6 +99,8 @@ class QuerySettings:
     abstain_unless_words: float = 0.5
     # A question naming something no passage names ("Excel", "GARCH") is answered only above this.
     abstain_unknown_name: float = 0.75
+    # A question naming something the corpus names, but not in the passages found, only above this.
+    abstain_unnamed_subject: float = 0.55
 
     def __post_init__(self) -> None:
         if self.runtime not in ("onnx", "torch"):
@@ -109,7 +111,8 @@ class QuerySettings:
                       "off_subject_penalty": (0, 2), "duplicate_threshold": (0, 1), "reference_min_score": (-1, 2),
                       "heading_match": (-1, 1.01),
                       "heading_margin": (0, 2), "heading_passages": (1, 100), "abstain_below": (-1, 1),
-                      "abstain_unless_words": (-1, 1), "abstain_unknown_name": (-1, 1.01)})
+                      "abstain_unless_words": (-1, 1), "abstain_unknown_name": (-1, 1.01),
+                      "abstain_unnamed_subject": (-1, 1.01)})
         if self.abstain_unless_words < self.abstain_below:
             raise SettingsError("QuerySettings.abstain_unless_words must be at least abstain_below")
 

@@ -179,6 +179,8 @@ def test_named_subjects_are_the_names_a_question_asks_about() -> None:
     assert named_subjects("Who is John H. Herz?") == ("herz",)
     assert named_subjects("Where was Newey and West's lag selection published?") == ("newey", "west")
     assert named_subjects("Why were vcovHC and vcovHAC chosen?") == ("vcovhc", "vcovhac")
+    assert named_subjects("Does zoo's as.Date need an origin?") == ("date",)
+    assert named_subjects("What does volatile mean in C#?") == ("c#",)
     # A sentence's capitalised first word is not a name; an initial does not end a sentence.
     assert named_subjects("When I edit a module, the changes don't show up. Why does this happen?") == ()
     assert named_subjects("How can I save my workspace?") == ()

@@ -36,7 +36,7 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
     if question.about_work and (about := work_answer(corpus, question, candidates)) is not None:
         return about
     # A restated question heading says the corpus answers, whatever the sentences' cosines.
-    reason = abstain_reason(corpus.settings, question, ranked.best_cos, retrieved.hits,
+    reason = abstain_reason(corpus.settings, question, ranked, retrieved.hits,
                             heading_matched=retrieved.section is not None and bool(candidates))
     if reason:
         defined = glossary_answer(corpus, question.text)

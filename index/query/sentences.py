@@ -33,7 +33,10 @@ _WORD = re.compile(r"[^\W_]+")
 
 def names_any(text: str, keys: tuple[str, ...]) -> bool:
     """Does a text name one of the question's subjects (keys in lower case, see understand.named_subjects)?"""
-    return bool(set(keys) & set(_WORD.findall(text.lower())))
+    lowered = text.lower()
+    if set(keys) & set(_WORD.findall(lowered)):
+        return True
+    return any(re.search(rf"(?<!\w){re.escape(k)}(?![\w#+])", lowered) for k in keys if not k.isalnum())
 
 
 def in_context(passage_sentences: list[str], i: int, section: str) -> str:

@@ -73,6 +73,8 @@ def unknown_names(text: str, knows: Callable[[str], bool]) -> tuple[str, ...]:
 
 
 _INITIAL = re.compile(r"^[A-Z]\.$")
+_TOKEN = re.compile(r"[^\W_]+")
+_SYMBOL_NAME = re.compile(r"^[A-Z][#+]+$")  # "C#", "C++": a letter is a name by its symbols
 _ENDS_SENTENCE = re.compile(r"(?:[?!]|[^\W\d]{2,}\.)[\"'”’)]*$")  # "up." and "up?", never "H." or "e.g."
 
 
@@ -100,8 +102,10 @@ def named_subjects(text: str) -> tuple[str, ...]:
         if run:
             out.append(run[-1])
             run = []
-    keys = (re.split(r"[-'’]", w)[-1].lower() for w in out)
-    return tuple(dict.fromkeys(k for k in keys if len(k) > 1))
+    # A name's key is its last word of two letters or more: "Driscoll-Kraay" -> "kraay", "as.Date" -> "date".
+    keys = ([w.lower()] if _SYMBOL_NAME.match(w) else [t for t in _TOKEN.findall(w.lower()) if len(t) > 1
+                                                        and not t.isdigit()] for w in out)
+    return tuple(dict.fromkeys(k[-1] for k in keys if k))
 
 
 def normalised(text: str) -> str:
