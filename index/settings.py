@@ -81,6 +81,7 @@ class QuerySettings:
     score_chars: int = 300  # a sentence is scored on its first this many characters
     answer_sentences: int = 3  # at most this many quoted sentences in an answer
     sentence_margin: float = 0.12  # extra sentences must score within this of the best one
+    next_sentence_margin: float = 0.2  # ... or within this when they follow a chosen one in its passage
     redundancy: float = 0.9  # a sentence this similar to one already quoted is skipped
     # A sentence that names none of the names a question asks about ("Herz") loses this much.
     off_subject_penalty: float = 0.1
@@ -107,12 +108,13 @@ class QuerySettings:
             raise SettingsError(f"QuerySettings.runtime = {self.runtime!r}: must be 'onnx' or 'torch'")
         _check(self, {"k": (1, 1000), "candidates": (1, 10_000), "keyword_weight": (0, 10),
                       "sentence_weight": (0, 10), "rescore_sentences": (0, 100), "score_chars": (10, 100_000),
-                      "answer_sentences": (1, 20), "sentence_margin": (0, 2), "redundancy": (0, 1),
-                      "off_subject_penalty": (0, 2), "duplicate_threshold": (0, 1), "reference_min_score": (-1, 2),
-                      "heading_match": (-1, 1.01),
-                      "heading_margin": (0, 2), "heading_passages": (1, 100), "abstain_below": (-1, 1),
-                      "abstain_unless_words": (-1, 1), "abstain_unknown_name": (-1, 1.01),
-                      "abstain_unnamed_subject": (-1, 1.01)})
+                      "answer_sentences": (1, 20), "sentence_margin": (0, 2), "next_sentence_margin": (0, 2),
+                      "redundancy": (0, 1), "off_subject_penalty": (0, 2), "duplicate_threshold": (0, 1),
+                      "reference_min_score": (-1, 2), "heading_match": (-1, 1.01), "heading_margin": (0, 2),
+                      "heading_passages": (1, 100), "abstain_below": (-1, 1), "abstain_unless_words": (-1, 1),
+                      "abstain_unknown_name": (-1, 1.01), "abstain_unnamed_subject": (-1, 1.01)})
+        if self.next_sentence_margin < self.sentence_margin:
+            raise SettingsError("QuerySettings.next_sentence_margin must be at least sentence_margin")
         if self.abstain_unless_words < self.abstain_below:
             raise SettingsError("QuerySettings.abstain_unless_words must be at least abstain_below")
 

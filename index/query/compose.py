@@ -33,8 +33,13 @@ def select(candidates: list[Candidate], settings: Settings, question: str = "",
     best = candidates[0].score
     wanted = content_words(question) - form_words
     for c in candidates[1:]:
-        if len(chosen) >= settings.query.answer_sentences or c.score < best - settings.query.sentence_margin:
+        if len(chosen) >= settings.query.answer_sentences or c.score < best - settings.query.next_sentence_margin:
             break
+        # The sentence right after a chosen one goes on with it (the answer often follows the sentence
+        # that matches best: "… then vcovHC uses the corresponding omega function. As soon as omega is
+        # specified by the user, type is ignored."), so it may stand further below the best.
+        if c.score < best - settings.query.sentence_margin and not any(_next_to(c, x) for x in chosen):
+            continue
         # A pronoun sentence was scored with the one before it, so it looks like a repeat of
         # that one ("He is the ... Professor" after "Mearsheimer is a political scientist").
         if any(float(c.vector @ x.vector) >= settings.query.redundancy and not _follows(c, x) for x in chosen):
@@ -48,6 +53,11 @@ def select(candidates: list[Candidate], settings: Settings, question: str = "",
             continue
         chosen.append(c)
     return chosen
+
+
+def _next_to(c: Candidate, x: Candidate) -> bool:
+    """Is c the sentence right after x, in the same passage?"""
+    return c.hit.passage.id == x.hit.passage.id and c.index == x.index + 1
 
 
 def _follows(c: Candidate, x: Candidate) -> bool:
@@ -64,7 +74,9 @@ def compose(
     quoted: dict[str, list[Candidate]] = {}
     parts: list[str] = []
     # Quote sentences of one passage in their reading order, passages by first choice.
-    order = {c.hit.passage.id: n for n, c in enumerate(chosen)}
+    order: dict[str, int] = {}
+    for n, c in enumerate(chosen):
+        order.setdefault(c.hit.passage.id, n)
     picked = {(c.hit.passage.id, c.index) for c in chosen}
     indexes: dict[str, list[int]] = {}  # per passage, the sentences quoted
     for c in sorted(chosen, key=lambda c: (order[c.hit.passage.id], c.index)):
