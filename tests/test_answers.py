@@ -140,6 +140,22 @@ def test_a_colon_lead_in_is_quoted_with_what_it_introduces(engine: Any) -> None:
     assert not answer.text.rstrip().endswith(":") and not re.search(r":\s*\[\d+\]\s*$", answer.text)
 
 
+def test_a_work_named_by_author_and_year_is_answered_by_the_sentences_citing_it(engine: Any) -> None:
+    answer = engine.ask("What did Jervis argue in 1978?")
+    assert not answer.abstained and answer.text.endswith(
+        'Source: Jervis, Robert (1978). "Cooperation Under the Security Dilemma". World Politics. 30 (2): 167–214. '
+        "doi:10.2307/2009958. hdl:2027/uc1.31158011478350. ISSN 0043-8871. JSTOR 2009958. S2CID 154923423.")
+    assert len(answer.citations) >= 2
+    for c in answer.citations:
+        assert [r.title for r in c.references] == ["Cooperation Under the Security Dilemma"]
+        assert c.quote in c.passage.text
+
+
+def test_which_cited_work_appeared_in_a_venue_is_answered_from_the_reference_list(engine: Any) -> None:
+    answer = engine.ask("Which article in Foreign Affairs is cited?")
+    assert not answer.abstained and '"Fear Factor". Foreign Affairs.' in answer.text
+
+
 def test_when_a_work_was_published_is_answered_from_its_reference(engine: Any) -> None:
     answer = engine.ask("What year was Cooperation Under the Security Dilemma published?")
     assert not answer.abstained and "Source: Jervis, Robert (1978)" in answer.text

@@ -18,7 +18,7 @@ from index.query.compose import (
 from index.query.corpus import Corpus
 from index.query.rank import rank_sentences
 from index.query.retrieve import retrieve
-from index.query.sources import supporting_sources, work_answer
+from index.query.sources import named_work, supporting_sources, work_answer, work_findings
 from index.query.understand import QUESTION_WORDS, normalised, understand
 
 
@@ -35,6 +35,9 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
     candidates = ranked.candidates
     if question.about_work and (about := work_answer(corpus, question, candidates)) is not None:
         return about
+    if (work := named_work(corpus, question)) is not None and (
+            found := work_findings(corpus, question, work, candidates)) is not None:
+        return found
     # A restated question heading says the corpus answers, whatever the sentences' cosines.
     reason = abstain_reason(corpus.settings, question, ranked, retrieved.hits,
                             heading_matched=retrieved.section is not None and bool(candidates))

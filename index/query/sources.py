@@ -7,13 +7,19 @@ sentence that cites something, with the references it cites.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from index.models import Answer, Citation, Passage, Reference
+from index.models import Answer, Citation, Passage, Reference, SearchHit
+from index.query.compose import compose
 from index.query.corpus import Corpus
 from index.query.rank import Candidate
 from index.query.understand import Question
-from index.words import content_words
+from index.words import content_words, surname_key
+
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def search_references(corpus: Corpus, query: str, qvec: np.ndarray, k: int = 3) -> list[tuple[Reference, float]]:
@@ -44,6 +50,36 @@ def work_answer(corpus: Corpus, question: Question, candidates: list[Candidate])
     ranked = [c for c in candidates if (c.hit.passage.id, c.index) in wanted]
     passage, index = (ranked[0].hit.passage, ranked[0].index) if ranked else sites[0]
     return sourced(corpus, question.text, passage, index, (ref,), best[0][1])
+
+
+def named_work(corpus: Corpus, question: Question) -> Reference | None:
+    """The work a question names by author and year ("What did Jervis argue in 1978?", "What does
+    Andrews (1991) propose?"): the one entry whose author's family name and year both stand in it."""
+    years = set(_YEAR.findall(question.text))
+    if not years:
+        return None
+    words = {w.lower() for w in _WORD.findall(question.text)}
+    found = [r for r in corpus.references if r.year and r.year[:4] in years
+             and any(surname_key(a) in words for a in r.authors[:3])]
+    return found[0] if len(found) == 1 else None
+
+
+def work_findings(corpus: Corpus, question: Question, ref: Reference, candidates: list[Candidate]) -> Answer | None:
+    """What a named work says, as the corpus reports it: the sentences that cite it (at most
+    `answer_sentences`, the best answering first: by their rank among the candidates, else their
+    cosine to the question), quoted in reading order, followed by the work's entry."""
+    sites = corpus.citing(ref)
+    if not sites:
+        return None
+    rank = {(c.hit.passage.id, c.index): n for n, c in enumerate(candidates)}
+    vectors = corpus.encode_sentences([p.sentence_texts()[i] for p, i in sites])
+    cos = vectors @ question.vector
+    order = sorted(range(len(sites)), key=lambda n: (rank.get((sites[n][0].id, sites[n][1]), len(rank)), -cos[n]))
+    chosen = [Candidate(SearchHit(sites[n][0], float(cos[n])), sites[n][1], sites[n][0].sentence_texts()[sites[n][1]],
+                        float(cos[n]), vectors[n]) for n in order[: corpus.settings.query.answer_sentences]]
+    text, citations = compose(chosen, lambda passage, indexes: (ref,))
+    return Answer(question.text, f"{text} Source: {ref.raw}", False, tuple(citations),
+                  glossary=tuple(corpus.terms_in(text)))
 
 
 def supporting_sources(corpus: Corpus, question: str, candidates: list[Candidate]) -> Answer | None:

@@ -27,7 +27,8 @@ SOURCE_QUESTION = re.compile(
 ABOUT_A_WORK = re.compile(
     r"\b(?:doi|isbn|issn|jstor)\b|\bwho\s+(?:wrote|authored|published|is the author)\b"
     r"|\bpublished\s+(?:in|by|where)\b|\bwhich\s+(?:journal|publisher)\b"
-    r"|\b(?:when|what\s+year|which\s+year)\b.*\b(?:published|written|appear(?:ed)?)\b|\bauthors?\s+of\b",
+    r"|\b(?:when|what\s+year|which\s+year)\b.*\b(?:published|written|appear(?:ed)?)\b|\bauthors?\s+of\b"
+    r"|\bwhich\s+(?:article|book|paper|work|study|report)\s+(?:in|from|of|by|on)\b.*\bcited\b",
     re.I,
 )
 # Words of a question's form, not of its subject: they say nothing about being on topic.
@@ -66,6 +67,8 @@ def unknown_names(text: str, knows: Callable[[str], bool]) -> tuple[str, ...]:
     for n, m in enumerate(_NAMED.finditer(text)):
         word = m.group(0)
         for part in re.split(r"[-'’]", word):
+            if part.isdigit():
+                continue  # a number ("1978", "3") is not a name, even where only a reference list holds it
             inner = any(ch.isupper() for ch in part[1:]) or any(ch.isdigit() for ch in part)
             if len(part) > 1 and (inner or (n > 0 and part[:1].isupper())) and not knows(part):
                 out.append(part)
