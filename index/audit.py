@@ -183,10 +183,14 @@ def audit(corpus: Corpus) -> Audit:
     prose_documents: set[str] = set()
     # Every passage kind: a marker in a heading or a passage marked as noise still needs an entry.
     passages: list[Passage] = list(corpus.store.all_passages(kind=None))
+    seen: set[tuple[str, str]] = set()  # overlapping windows of a long paragraph repeat its sentences
     for p in passages:
         if p.kind == "body":
             prose_documents.add(p.document)
         for s, text in zip(p.sentences, p.sentence_texts(), strict=True):
+            if (p.document, text) in seen:
+                continue
+            seen.add((p.document, text))
             for label in dict.fromkeys(s.refs):
                 ref = corpus.reference_for(p.document, label)
                 if ref is None:

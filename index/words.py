@@ -138,10 +138,15 @@ def squashed(text: str) -> str:
     return "".join(ASCII_WORD.findall(text.lower()))
 
 
+def fold_accents(text: str) -> str:
+    """Letters without their accents ("Krämer" -> "Kramer", "Étude" -> "Etude")."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def title_key(title: str) -> str:
     """How two references are told to be the same work: like word_key, but accents are stripped
     first ("Étude" -> "etude", where word_key gives "tude") and a leading article is dropped."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    folded = fold_accents(title).lower()
     words = ASCII_WORD.findall(folded)
     if words and words[0] in {"the", "a", "an"}:
         words = words[1:]
@@ -161,14 +166,13 @@ def surname_as_written(author: str) -> str:
         return author.split(",", 1)[0].strip()
     words = author.split()
     if len(words) > 1 and _INITIALS.match(words[-1]):
-        return words[0]  # Vancouver style: "Jervis R"
+        return " ".join(words[:-1])  # Vancouver and JSS style: "Jervis R", "van der Loo M"
     return words[-1] if words else ""
 
 
 def surname_key(author: str) -> str:
-    """The last word of the family name as casefold_key writes it, for comparing claims word by
-    word: "Jervis, Robert", "Robert Jervis" -> "jervis"; "van Evera, Stephen" -> "evera";
-    unlike surname_as_written, "Jervis R" -> "r" (a claim names authors in running prose)."""
-    name = author.split(",")[0] if "," in author else author
-    words = casefold_key(name).split()
+    """The last word of the family name as casefold_key writes it, for comparing with running text
+    word by word: "Jervis, Robert", "Robert Jervis", "Jervis R" -> "jervis"; "van Evera, Stephen" -> "evera";
+    "Cribari-Neto F" -> "neto"; accents folded ("Krämer" -> "kramer"), as in running text read with fold_accents."""
+    words = casefold_key(fold_accents(surname_as_written(author))).split()
     return words[-1] if words else ""

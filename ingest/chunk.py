@@ -17,6 +17,7 @@ from functools import cached_property
 from index.models import Document, Passage, PassageKind, Provenance, Sentence
 from index.settings import Settings
 from index.words import word_key
+from ingest.citations import AuthorYear
 from ingest.noise import is_noise_sentence, noise_reason
 from ingest.text import LAID_OUT, Block, BlockKind, clean, sentence_spans
 
@@ -59,18 +60,26 @@ class Para:
         return sum(len(u.text) + 1 for u in self.units)
 
 
-def _units(text: str, start: int, end: int, markers: bool) -> list[Unit]:
+def _units(text: str, start: int, end: int, markers: bool, cites: AuthorYear | None = None) -> list[Unit]:
+    """The sentences of a span, each with the labels it cites: its [n] markers (taken out of the
+    text when `markers`) and the author-year citations `cites` finds in it ("White (1980)")."""
     out = []
+
+    def unit(s: int, e: int) -> Unit:
+        shown, labels = clean(text[s:e], markers)
+        if cites:
+            labels += [label for label in cites.labels(shown) if label not in labels]
+        return Unit(s, e, shown, tuple(labels))
+
     for s, e in sentence_spans(text, start, end):
         while e - s > MAX_SENTENCE_CHARS:
             cut = text.rfind(" ", s, s + MAX_SENTENCE_CHARS)
             cut = cut if cut > s else s + MAX_SENTENCE_CHARS
-            shown, labels = clean(text[s:cut], markers)
-            out.append(Unit(s, cut, shown, tuple(labels)))
+            out.append(unit(s, cut))
             s = cut + 1 if text[cut : cut + 1] == " " else cut
-        shown, labels = clean(text[s:e], markers)
-        if shown:
-            out.append(Unit(s, e, shown, tuple(labels)))
+        last = unit(s, e)
+        if last.text:
+            out.append(last)
     return out
 
 
@@ -84,8 +93,10 @@ NOISE_KINDS: dict[BlockKind, str] = {
 }
 
 
-def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool) -> list[Para]:
-    """The document's paragraphs (reference-list blocks skipped), each knowing its section path and noise."""
+def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool,
+               cites: AuthorYear | None = None) -> list[Para]:
+    """The document's paragraphs (reference-list blocks skipped), each knowing its section path and noise;
+    `markers`: the document's [n] markers are taken out of the text; `cites` links its author-year citations."""
     paras: list[Para] = []
     path: list[tuple[int, str]] = []  # (level, heading) from the outermost down
     for i, b in enumerate(blocks):
@@ -100,7 +111,7 @@ def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool
                 paras.append(Para(b.start, b.start + len(body), [unit], section, NOISE_KINDS.get(b.kind),
                                   b.after_gap, section_path=titles, code=b.kind == "code"))
             continue
-        units = _units(doc.text, b.start, b.end, markers)
+        units = _units(doc.text, b.start, b.end, markers, cites)
         if not units:
             continue
         if b.heading and not is_noise_sentence(units[0].text):

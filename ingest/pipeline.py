@@ -23,6 +23,7 @@ from index.query.sections import question_headings
 from index.settings import BuildSettings, Settings
 from index.store import BundleData, Store
 from ingest.chunk import Para, pack, paragraphs
+from ingest.citations import AuthorYear
 from ingest.glossary import build_glossary
 from ingest.noise import repeated_blocks
 from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, RawText, read_any
@@ -33,7 +34,7 @@ from ingest.text import blocks as text_blocks
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
 # holds, so that an "unchanged" corpus is rebuilt by a newer Sourcebook.
-PIPELINE_REVISION = 4
+PIPELINE_REVISION = 6
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,10 @@ def _passages(
         blocks = list(found) if found is not None else text_blocks(doc.text, doc.page_starts)
         refs, consumed = find_references(doc.id, doc.text, blocks)
         references.extend(refs)
-        per_doc.append((doc, paragraphs(doc, blocks, consumed, markers=bool(refs))))
+        # [n] markers are taken out of the text of a document with a numbered list (the encyclopedia
+        # style, IEEE, Vancouver) only: elsewhere "phi[2]" is code, not a footnote.
+        numbered = any(r.label[:1].isdigit() for r in refs)
+        per_doc.append((doc, paragraphs(doc, blocks, consumed, markers=numbered, cites=AuthorYear(refs))))
     # Documents that carry citations come first, so their version of a shared paragraph
     # (with its markers) is the one kept.
     per_doc.sort(key=lambda dp: (not any(u.refs for p in dp[1] for u in p.units), dp[0].id))

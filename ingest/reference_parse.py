@@ -12,7 +12,8 @@ import re
 
 from index.models import Reference
 
-__all__ = ["AUTHOR_START", "LABEL", "backlink_label", "looks_like_reference", "parse_reference"]
+__all__ = ["AUTHOR_START", "CORPORATE_START", "LABEL", "NATBIB_START", "backlink_label", "looks_like_reference",
+           "parse_reference"]
 
 # --- patterns -------------------------------------------------------------------------
 
@@ -24,9 +25,13 @@ _INITIALS = rf"(?:[{_UC}]\.\s?-?)+"
 AUTHOR_START = re.compile(
     rf"^(?:{_SURNAME}(?:\s{_SURNAME})?,\s+{_GIVEN}"  # Jervis, Robert / van Evera, S.
     rf"|{_INITIALS}\s?{_SURNAME}"  # R. Jervis
-    rf"|{_SURNAME}\s[{_UC}]{{1,3}}[,.])"  # Jervis R, (Vancouver)
+    rf"|{_SURNAME}\s[{_UC}]{{1,3}}(?:[,.]|\s\())"  # Jervis R, (Vancouver); Andrews DWK (1991) (JSS)
 )
 _INITIALS_FIRST = re.compile(rf"^{_INITIALS}\s?{_SURNAME}")
+# A corporate author before its date: "R Development Core Team (2008).", "World Health Organization. 2020."
+CORPORATE_START = re.compile(
+    rf"^(?:[{_UC}][\w&'’-]*\s){{1,6}}(?:\((?:1[5-9]|20)\d\d[a-z]?\)|[{_UC}][\w'’-]*\.\s(?:1[5-9]|20)\d\d[a-z]?\.)"
+)
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
     r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|Spring|Summer|Autumn|Fall|Winter)\.?"
@@ -40,14 +45,15 @@ _EDITOR = r"\((?:[Ee]ds?|Hrsg)\.?\)"
 # "Jervis, Robert (1978). " — authors (no quotes, brackets only around "(ed.)"), then the date,
 # perhaps followed by the original date of a reprint: "(2010) [1979]."
 _AUTHORS_DATE = re.compile(
-    rf"^(?P<authors>(?:[^\"“”()]|{_EDITOR}){{2,300}}?)\s*\((?P<date>{_DATE})\)(?:\s*\[[^\]]{{1,20}}\])?[.,:]?\s*"
+    rf"^(?P<authors>(?:[^\"“”()]|{_EDITOR}){{2,400}}?)\s*\((?P<date>{_DATE})\)(?:\s*\[[^\]]{{1,20}}\])?[.,:]?\s*"
 )
 # Chicago author-date: "Jervis, Robert. 1978. "
 _AUTHORS_DOT_YEAR = re.compile(rf"^(?P<authors>[^\"“”]{{2,300}}?)\.\s+(?P<date>{_YEAR}[a-z]?|n\.d)\.\s+")
-_IEEE_AUTHORS = re.compile(
-    rf"^(?P<authors>{_INITIALS}\s?{_SURNAME}(?:(?:,\s*|\s+)(?:and\s+|&\s*)?{_INITIALS}\s?{_SURNAME})*"
-    rf"(?:,?\s+et al\.)?),\s+"
-)
+_NAME_LIST = (rf"{_INITIALS}\s?{_SURNAME}(?:(?:,\s*|\s+)(?:and\s+|&\s*)?{_INITIALS}\s?{_SURNAME})*"
+              rf"(?:,?\s+et al\.)?")
+_IEEE_AUTHORS = re.compile(rf"^(?P<authors>{_NAME_LIST}),\s+")
+# natbib's plain styles: "L. Breiman. Statistical modeling. Statistical Science, 16:199–231, 2001."
+NATBIB_START = re.compile(rf"^(?P<authors>{_NAME_LIST})\.\s+(?=[^\W\d_]|[\"“])")
 _VANCOUVER_AUTHORS = re.compile(
     rf"^(?P<authors>{_SURNAME}\s[{_UC}]{{1,3}}(?:,\s*{_SURNAME}\s[{_UC}]{{1,3}})*(?:,?\s*et al)?)\.\s+"
 )
@@ -86,7 +92,8 @@ _NUMBERS: list[re.Pattern[str]] = [
     re.compile(rf"\)\s*:\s*(?P<pages>{_PAGES})"),  # Chicago: World Politics 2 (1950): 171–201
     re.compile(rf"(?<!\bat )(?<![\w])(?:pp?\.|pages)\s*(?P<pages>{_PAGES})"),  # "at p. 157" is a pinpoint
     re.compile(r",\s*(?P<vol>\d{1,5}),\s*(?P<pages>\d+\s*[–—-]\s*\d+)"),  # APA without issue
-    re.compile(rf"(?:^|[.;]\s*)(?P<vol>\d{{1,5}}):\s*(?P<pages>{_PAGES})"),  # 30: 167–214
+    # 30: 167–214; natbib's "Statistical Science, 16:199–231" and "Series B, B 37:149–163"
+    re.compile(rf"(?:^|[.;,]\s*)(?:[A-Z]\s)?(?P<vol>\d{{1,5}}):\s*(?P<pages>{_PAGES})"),
 ]
 _PUBLISHER = re.compile(
     r"\b(?:Press|Presses|Publish\w*|Publications|Books|Verlag|[EÉ]ditions|Routledge|Wiley|Springer|"
@@ -148,6 +155,18 @@ def _tidy_name(name: str) -> str:
     return name
 
 
+_SURNAME_INITIALS = re.compile(rf"(?:[\w'’-]+\s){{0,2}}{_SURNAME}\s[{_UC}]{{1,3}}\.?")  # "Te Grotenhuis M"
+_CORPORATE = re.compile(rf"(?:[{_UC}][\w&'’-]*\s?){{1,6}}")  # "R Core Team"
+
+
+def _initials_after(chunks: list[str]) -> bool:
+    """Are these the names of a Vancouver or JSS list, family name then initials ("Bates D", "Te
+    Grotenhuis M"), perhaps ending in "others" or a corporate co-author ("R Core Team")?"""
+    return bool(chunks) and _SURNAME_INITIALS.fullmatch(chunks[0]) is not None and all(
+        _SURNAME_INITIALS.fullmatch(c) or c.rstrip(".") in ("others", "et al") or _CORPORATE.fullmatch(c)
+        for c in chunks[1:])
+
+
 def _split_authors(text: str) -> tuple[str, ...]:
     """Split an author list as written: CS1 ("A, B; C, D"), APA ("A, B., & C, D."), IEEE ("B. A and D. C")."""
     text = re.sub(r",?\s+et al\.?$", "", text.strip())
@@ -155,8 +174,9 @@ def _split_authors(text: str) -> tuple[str, ...]:
         parts = re.split(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", text)
     elif ";" in text:
         parts = text.split(";")
-    elif all(re.fullmatch(rf"{_SURNAME}\s[{_UC}]{{1,3}}", c.strip()) for c in text.split(",")):
-        parts = text.split(",")  # Vancouver: "Jervis R, Snyder GH"
+    elif _initials_after(chunks := [c.strip() for c in re.split(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", text)]):
+        # Vancouver, JSS: "Jervis R, Snyder GH"; initials written without periods keep none
+        parts = [c.rstrip(".") for c in chunks if c.rstrip(".") not in ("others", "et al")]
     else:
         parts = []
         for piece in re.split(r",?\s+(?:&|and)\s+", text):
@@ -197,7 +217,7 @@ def _authors_and_date(work: str) -> tuple[tuple[str, ...], str | None, str]:
     quote = re.search(r"[\"“]", work)
     if quote and quote.start() > 0 and AUTHOR_START.match(work):
         return _split_authors(work[: quote.start()]), None, work[quote.start() :]  # Herz, J. "Title", ...
-    for pattern in (_IEEE_AUTHORS, _VANCOUVER_AUTHORS):
+    for pattern in (NATBIB_START, _IEEE_AUTHORS, _VANCOUVER_AUTHORS):
         if m := pattern.match(work):
             return _split_authors(m.group("authors")), None, work[m.end() :]
     return (), None, work
@@ -290,7 +310,7 @@ def looks_like_reference(entry: str) -> bool:
     date = _DATE_PAREN.search(work) or _DATE_TRAIL.search(work)
     signature = bool(_AUTHORS_DATE.match(work) or _AUTHORS_DOT_YEAR.match(work)) and AUTHOR_START.match(work)
     marks = [
-        AUTHOR_START.match(work),
+        AUTHOR_START.match(work) or CORPORATE_START.match(work),
         date,
         re.search(r"[\"“][^\"”]{3,}[\"”]", work),
         ids,

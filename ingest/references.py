@@ -17,7 +17,15 @@ from itertools import pairwise
 
 from index.bibtex import citation_key, read_bibtex, unique_keys
 from index.models import Reference
-from ingest.reference_parse import AUTHOR_START, LABEL, backlink_label, looks_like_reference, parse_reference
+from ingest.reference_parse import (
+    AUTHOR_START,
+    CORPORATE_START,
+    LABEL,
+    NATBIB_START,
+    backlink_label,
+    looks_like_reference,
+    parse_reference,
+)
 from ingest.text import Block
 
 __all__ = ["find_references", "parse_bibtex", "parse_reference"]
@@ -30,7 +38,11 @@ HEADINGS = {
     "notes and references", "references and notes", "sources cited", "further reading",
 }
 # An unnumbered (APA, Chicago author-date) entry starts with its author(s) and a date.
-_UNNUMBERED_START = re.compile(AUTHOR_START.pattern + r".{0,200}?(?:\(\s*(?:\d{4}|n\.d\.)|\.\s\d{4}[a-z]?\.)")
+_UNNUMBERED_START = re.compile(
+    rf"(?:{AUTHOR_START.pattern[1:]}).{{0,400}}?(?:\(\s*(?:\d{{4}}|n\.d\.)|\.\s\d{{4}}[a-z]?\.)"
+    rf"|{NATBIB_START.pattern}"  # "L. Breiman. Title …, 2001.": the year comes last
+    rf"|{CORPORATE_START.pattern}"  # "R Development Core Team (2008)."
+)
 _YEAR_SUFFIX = re.compile(r"\((?:1[5-9]|20)\d\d([a-z])\)|\.\s(?:1[5-9]|20)\d\d([a-z])\.")
 _MAX_ENTRY = 1000  # characters; longer "entries" are prose paragraphs
 
@@ -47,8 +59,14 @@ def _join(lines: list[str]) -> str:
     for line in (ln.strip() for ln in lines):
         if not line:
             continue
-        out += line if not out or out.endswith(("-", "–", "/")) else " " + line
+        glued = out.endswith(("-", "–", "/")) or (_OPEN_LINK.search(out) and _LINK_GOES_ON.match(line))
+        out += line if not out or glued else " " + line
     return re.sub(r"\s+", " ", out)
+
+
+# A DOI or URL wrapped at a line end goes on in lower case or digits: "doi:10.18637/jss." + "v020.i02."
+_OPEN_LINK = re.compile(r"(?:\b10\.\d{4,9}/|https?://)\S*[.()\[_]$")
+_LINK_GOES_ON = re.compile(r"[a-z0-9(_]")
 
 
 def _ends_entry(line: str) -> bool:
@@ -116,11 +134,28 @@ def _numbers_follow(entries: list[tuple[str | None, str]], after: int | None) ->
 _DATED = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b|\bn\.\s?d\.|\bdoi\b|\bISBN\b|10\.\d{4,9}/", re.I)
 
 
+def _pieces(texts: list[str]) -> list[tuple[list[int], str]]:
+    """Blocks, an entry broken across two of them (a page break, a wide line gap) read as one:
+    "… of continuous covariates:" then "Parsimonious parametric modelling. Applied Statistics, 1994."."""
+    out: list[tuple[list[int], str]] = []
+    for i, block_text in enumerate(texts):
+        if (out and out[-1][0][-1] == i - 1 and block_text.strip()
+                and (LABEL.match(out[-1][1]) or _UNNUMBERED_START.match(out[-1][1].strip()))
+                and not _ends_entry(out[-1][1]) and not LABEL.match(block_text)
+                and not _UNNUMBERED_START.match(block_text.strip())):
+            indexes, joined = out[-1]
+            out[-1] = ([*indexes, i], joined.rstrip() + "\n" + block_text.lstrip())
+        else:
+            out.append(([i], block_text))
+    return out
+
+
 def _runs(texts: list[str]) -> list[_Run]:
     """Group blocks into candidate runs: numbered entries counting up, or unnumbered citation-like entries."""
     runs: list[_Run] = []
     cur: _Run | None = None
-    for i, block_text in enumerate(texts):
+    for indexes, block_text in _pieces(texts):
+        i = indexes[0]
         if cur is None and not _DATED.search(block_text):
             # A list starts with a dated entry: outside a list, a block with no year, "n.d." or
             # identifier is skipped without the costly entry split (most blocks are prose or code).
@@ -147,7 +182,7 @@ def _runs(texts: list[str]) -> list[_Run]:
             cur = _Run(kind)
             runs.append(cur)
         assert cur is not None
-        cur.blocks.append(i)
+        cur.blocks.extend(indexes)
         cur.entries.extend(entries)
     return runs
 

@@ -420,3 +420,85 @@ def test_labels_stay_unique_across_two_lists() -> None:
     assert [r.label for r in refs] == ["1", "2", "1b", "2b"]
     assert len({r.id for r in refs}) == 4
     assert used == {0, 1, 2, 3, 4, 5}
+
+
+# --- author-year lists of real articles: JSS, natbib's plain style, corporate authors -------------
+
+JSS = """References
+
+Andrews DWK (1991). “Heteroskedasticity and Autocorrelation Consistent Covariance Matrix
+Estimation.” Econometrica, 59, 817–858. doi:10.2307/2938229.
+
+Bai J, Perron P (2003). “Computation and Analysis of Multiple Structural Change Models.”
+Journal of Applied Econometrics, 18, 1–22. doi:10.1002/jae.659.
+
+Cribari-Neto F (2004). “Asymptotic Inference Under Heteroskedasticity of Unknown Form.”
+Computational Statistics & Data Analysis, 45, 215–233. doi:10.1016/s0167-9473(02)
+00366-3.
+
+Doran H, Bates D, Bliese P, Dowling M (2007). “Estimating the Multilevel Rasch Model.”
+Journal of Statistical Software, 20(2), 1–18. doi:10.18637/jss.
+v020.i02.
+
+Nieuwenhuis R, Te Grotenhuis M, Pelzer B (2012). “Influence.ME: Tools for Detecting Influential
+Data in Mixed Effects Models.” R Journal, 4(2), 38–47.
+
+Pinheiro J, Bates D, DebRoy S, Sarkar D, R Core Team (2014). nlme: Linear and Nonlinear
+Mixed Effects Models. R package version 3.1-117, URL http://CRAN.R-project.org/package=nlme.
+
+R Development Core Team (2008). R: A Language and Environment for Statistical Computing.
+R Foundation for Statistical Computing, Vienna, Austria. ISBN 3-900051-07-0.
+
+Zeileis A (2006a). “Implementing a Class of Structural Change Tests.” Computational Statistics
+& Data Analysis, 50(11), 2987–3008. doi:10.1016/j.csda.2005.07.001.
+
+Zeileis A (2006b). “Object-Oriented Computation of Sandwich Estimators.” Journal of Statistical
+Software, 16(9), 1–16. doi:10.18637/jss.v016.i09.
+"""
+
+
+def test_jss_list_single_authors_coauthors_corporate_and_wrapped_dois() -> None:
+    refs, _, _ = detect(JSS, "jss.pdf")
+    assert [r.label for r in refs] == ["Andrews1991", "Bai2003", "CribariNeto2004", "Doran2007", "Nieuwenhuis2012",
+                                       "Pinheiro2014", "Team2008", "Zeileis2006a", "Zeileis2006b"]
+    by = {r.label: r for r in refs}
+    assert by["Andrews1991"].authors == ("Andrews DWK",) and by["Andrews1991"].container == "Econometrica"
+    assert by["Bai2003"].authors == ("Bai J", "Perron P")
+    assert by["Nieuwenhuis2012"].authors == ("Nieuwenhuis R", "Te Grotenhuis M", "Pelzer B")
+    assert by["Pinheiro2014"].authors == ("Pinheiro J", "Bates D", "DebRoy S", "Sarkar D", "R Core Team")
+    assert by["Team2008"].authors == ("R Development Core Team",) and by["Team2008"].isbn == "3-900051-07-0"
+    # DOIs wrapped at a line end are read whole.
+    assert by["CribariNeto2004"].doi == "10.1016/s0167-9473(02)00366-3"
+    assert by["Doran2007"].doi == "10.18637/jss.v020.i02"
+    assert (by["Zeileis2006a"].year, by["Zeileis2006b"].year) == ("2006", "2006")
+
+
+NATBIB = """References
+
+L. Breiman. Statistical modeling: The two cultures. Statistical Science, 16:199–231, 2001.
+
+R. L. Brown, J. Durbin, and J. M. Evans. Techniques for testing the constancy of regression
+relationships over time. Journal of the Royal Statistical Society, B 37:149–163, 1975.
+
+P. Royston and D. G. Altman. Regression using fractional polynomials of continuous covariates:
+
+
+Parsimonious parametric modelling. Applied Statistics, 43:429–453, 1994.
+
+A. Zeileis. strucchange: Testing for structural change in linear regression relationships. R News,
+1(3):8–11, September 2001.
+"""
+
+
+def test_natbib_plain_list_year_last_and_an_entry_broken_across_blocks() -> None:
+    refs, used, texts = detect(NATBIB, "natbib.pdf")
+    assert [r.label for r in refs] == ["Breiman2001", "Brown1975", "Royston1994", "Zeileis2001"]
+    assert len(used) == len([t for t in texts if t.strip()])  # the heading and every block of the list
+    by = {r.label: r for r in refs}
+    assert by["Brown1975"].authors == ("R. L. Brown", "J. Durbin", "J. M. Evans")
+    assert (by["Breiman2001"].title, by["Breiman2001"].container) == (
+        "Statistical modeling: The two cultures", "Statistical Science")
+    assert (by["Breiman2001"].volume, by["Breiman2001"].pages) == ("16", "199–231")
+    assert by["Royston1994"].title == (
+        "Regression using fractional polynomials of continuous covariates: Parsimonious parametric modelling")
+    assert (by["Zeileis2001"].title or "").startswith("strucchange: Testing")

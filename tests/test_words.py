@@ -25,10 +25,13 @@ def test_the_two_stemmers_differ_on_purpose() -> None:
     assert content_words("The states were running") == {"stat", "runn"}
 
 
-def test_the_two_surnames_differ_on_purpose() -> None:
+def test_a_surname_as_written_and_as_a_key() -> None:
     assert surname_as_written("van Evera, Stephen") == "van Evera" and surname_key("van Evera, Stephen") == "evera"
-    assert surname_as_written("Jervis R") == "Jervis" and surname_key("Jervis R") == "r"
+    assert surname_as_written("Jervis R") == "Jervis" and surname_key("Jervis R") == "jervis"
     assert surname_as_written("R. Jervis") == "Jervis" and surname_key("R. Jervis") == "jervis"
+    # JSS and Vancouver lists write initials after the family name, particles and all.
+    assert surname_as_written("Andrews DWK") == "Andrews" and surname_as_written("van der Loo M") == "van der Loo"
+    assert surname_key("Krämer W") == "kramer" and surname_key("Cribari-Neto F") == "neto"
 
 
 def test_the_loose_keys_differ_on_purpose() -> None:

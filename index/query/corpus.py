@@ -77,9 +77,15 @@ class Corpus:
         return tuple(r for r in found if r is not None)
 
     def citing(self, ref: Reference) -> list[tuple[Passage, int]]:
-        """(passage, sentence index) of every sentence that cites a reference."""
-        return [(p, i) for p in self.store.passages_of(ref.document) if p.kind == "body"
-                for i, s in enumerate(p.sentences) if ref.label in s.refs]
+        """(passage, sentence index) of every sentence that cites a reference, each once (overlapping
+        windows of a long paragraph repeat its sentences)."""
+        out: dict[str, tuple[Passage, int]] = {}
+        for p in self.store.passages_of(ref.document):
+            if p.kind == "body":
+                for i, (s, text) in enumerate(zip(p.sentences, p.sentence_texts(), strict=True)):
+                    if ref.label in s.refs:
+                        out.setdefault(text, (p, i))
+        return list(out.values())
 
     def terms_in(self, text: str) -> list[GlossaryEntry]:
         """Glossary entries whose term or alias occurs in a text, in order of first occurrence."""

@@ -16,7 +16,7 @@ from index.query.compose import compose
 from index.query.corpus import Corpus
 from index.query.rank import Candidate
 from index.query.understand import Question
-from index.words import content_words, surname_key
+from index.words import content_words, fold_accents, surname_key
 
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -36,10 +36,31 @@ def search_references(corpus: Corpus, query: str, qvec: np.ndarray, k: int = 3) 
     return scored[:k]
 
 
+def names_work(question: str, ref: Reference) -> bool:
+    """Does a question name a work: two of its title's content words or most of them, its venue
+    ("Which article in Foreign Affairs …?") or its first author ("Which book by Jervis …?")?"""
+    asked = content_words(question)
+    title, venue = content_words(ref.title or ""), content_words(ref.container or "")
+    shared = title & asked
+    by_title = bool(title) and (len(shared) >= 2 or len(shared) * 2 > len(title))
+    author = surname_key(ref.authors[0]) if ref.authors else ""
+    return by_title or (bool(venue) and venue <= asked) or (bool(author) and author in _words(question))
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(fold_accents(text))}
+
+
 def work_answer(corpus: Corpus, question: Question, candidates: list[Candidate]) -> Answer | None:
-    """"What is the DOI of …?", "Who wrote …?": the reference entry that the question names,
-    quoted from the reference list, cited through a sentence that cites it."""
+    """"What is the DOI of …?", "Who wrote …?", "Who proposed X, and in which journal?": the work
+    the question names by its title, quoted from the reference list and cited through a sentence
+    that cites it; a question that names no title ("the HC4 estimator") is about the work that the
+    best answering sentence cites."""
     best = search_references(corpus, question.text, question.vector, k=1)
+    if not (best and names_work(question.text, best[0][0])):
+        cited = supporting_sources(corpus, question.text, candidates)
+        if cited is not None:
+            return cited
     if not best or best[0][1] < corpus.settings.query.reference_min_score:
         return None
     ref = best[0][0]
@@ -58,7 +79,7 @@ def named_work(corpus: Corpus, question: Question) -> Reference | None:
     years = set(_YEAR.findall(question.text))
     if not years:
         return None
-    words = {w.lower() for w in _WORD.findall(question.text)}
+    words = _words(question.text)
     found = [r for r in corpus.references if r.year and r.year[:4] in years
              and any(surname_key(a) in words for a in r.authors[:3])]
     return found[0] if len(found) == 1 else None

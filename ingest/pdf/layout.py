@@ -8,6 +8,7 @@ is a line (or part of one) of its own rather than text glued to its neighbours.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,22 @@ def _char_weight(runs: list[tuple[Run, str]], pattern: re.Pattern[str]) -> float
     return sum(len(t.strip()) for r, t in runs if pattern.search(r.font)) / total
 
 
+# TeX sets an accent as a glyph of its own before its letter: pypdf reads "Kr¨amer", "Mart´ın".
+_SPACING_ACCENT = {"¨": "\u0308", "´": "\u0301", "`": "\u0300", "ˆ": "\u0302", "˜": "\u0303", "ˇ": "\u030c",
+                   "¸": "\u0327", "˚": "\u030a"}
+_ACCENTED = re.compile(rf"(?<=[^\W\d_])([{''.join(_SPACING_ACCENT)}])([^\W\d_])|"
+                       rf"(?<![^\W\d_])([{''.join(_SPACING_ACCENT)}])([aeiouyAEIOUYnNcCsSzZ])(?=[^\W\d_])")
+
+
+def _with_accents(text: str) -> str:
+    """A spacing accent glyph set before a letter inside a word, put on its letter: "Kr¨amer" -> "Krämer"."""
+    def join(m: re.Match[str]) -> str:
+        accent, letter = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        letter = "i" if letter == "ı" else letter  # TeX accents a dotless i: "Mart´ın" -> "Martín"
+        return unicodedata.normalize("NFC", letter + _SPACING_ACCENT[accent])
+    return _ACCENTED.sub(join, text)
+
+
 def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
     """Group runs into lines: a run starts a new line after a newline in the stream or when its
     baseline moves by more than half a line (superscripts and subscripts stay on their line)."""
@@ -118,7 +135,7 @@ def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
         groups.append(current)
     out = []
     for g in groups:
-        text = "".join(t for _, t in g)
+        text = _with_accents("".join(t for _, t in g))
         text = normalise(text).strip()
         if not text:
             continue
