@@ -48,28 +48,52 @@ _BLANK_LINES = re.compile(r"\n{4,}")
 
 # --- inline reference markers -------------------------------------------------
 
-MARKER_RUN = re.compile(r"(?:\[(?:\d{1,3}|[a-z])\])+|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+")
-_ONE_MARKER = re.compile(r"\[(\d{1,3}|[a-z])\]")
+_NUMBERS = r"\d{1,3}(?:\s*[–-]\s*\d{1,3})?(?:\s*,\s*\d{1,3}(?:\s*[–-]\s*\d{1,3})?)*"  # 3, 3–5, 1, 4
+MARKER_RUN = re.compile(rf"(?:\[(?:{_NUMBERS}|[a-z])\])+|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+")
+_ONE_MARKER = re.compile(rf"\[({_NUMBERS}|[a-z])\]")
 _SUPERSCRIPTS = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "0123456789")
+_MAX_RANGE = 50  # "[3–5]" names 3, 4 and 5; a wider "range" is not one
 
 
 def marker_labels(run: str) -> list[str]:
-    """The labels of a marker run: "[3][1]" -> ["3", "1"], "¹²" -> ["12"]."""
+    """The labels of a marker run: "[3][1]" -> ["3", "1"], "[3–5]" -> ["3", "4", "5"], "[1, 4]" -> ["1", "4"],
+    "¹²" -> ["12"]."""
     found = _ONE_MARKER.findall(run)
-    return found if found else [run.translate(_SUPERSCRIPTS)]
+    if not found:
+        return [run.translate(_SUPERSCRIPTS)]
+    labels: list[str] = []
+    for inside in found:
+        for part in inside.split(","):
+            ends = [x.strip() for x in re.split(r"[–-]", part)]
+            if len(ends) == 2 and ends[0].isdigit() and ends[1].isdigit() \
+                    and 0 <= int(ends[1]) - int(ends[0]) <= _MAX_RANGE:
+                labels.extend(str(n) for n in range(int(ends[0]), int(ends[1]) + 1))
+            else:
+                labels.append(part.strip())
+    return labels
+
+
+_SPACED_RUN = re.compile(rf"(?P<space>[ \t]?)(?P<run>{MARKER_RUN.pattern})")
 
 
 def strip_markers(text: str) -> tuple[str, list[str]]:
-    """Remove inline markers that follow a word or punctuation; return the text and the labels."""
+    """The labels of the inline markers of a text, and the text without those glued to a word or
+    punctuation ("fear.[3][1]"); a marker set off by a space is read as a word ("shown in [3–5]")
+    and kept. A bracket that opens a line is a list label, and one inside code ("``[1, 2]``",
+    "x = [1]") is not a marker."""
     labels: list[str] = []
 
     def take(m: re.Match[str]) -> str:
-        if m.start() == 0 or text[m.start() - 1].isspace():
+        start = m.start("run")
+        line_start = text.rfind("\n", 0, start) + 1
+        before = text[line_start:start].rstrip()
+        if not before or before[-1] in "`(=[" or text[m.end() : m.end() + 1] == "`":
             return m.group(0)  # "[1] item" at the start of a line is a list label, not a marker
-        labels.extend(marker_labels(m.group(0)))
-        return ""
+        labels.extend(marker_labels(m.group("run")))
+        # A marker set off by a space is a word of the sentence ("as shown in [12]"): it stays.
+        return m.group(0) if m.group("space") else ""
 
-    return MARKER_RUN.sub(take, text), labels
+    return _SPACED_RUN.sub(take, text), labels
 
 
 def clean(text: str, markers: bool) -> tuple[str, list[str]]:

@@ -45,6 +45,15 @@ def test_markers_stay_with_their_sentence_and_are_kept_as_data() -> None:
     assert strip_markers("[1] Item at line start")[1] == []
 
 
+def test_ieee_markers_ranges_and_lists_and_what_is_not_a_marker() -> None:
+    assert strip_markers("as shown in [12] and [3–5], also [1, 4].") == (
+        "as shown in [12] and [3–5], also [1, 4].", ["12", "3", "4", "5", "1", "4"])
+    assert strip_markers("noted earlier,[2-3] here") == ("noted earlier, here", ["2", "3"])
+    # Code and a year range are no markers.
+    for text in ("the list ``[1, 2]`` is", "x = [1] then", "f([1])", "the years [1990-2020]", "  [2] item"):
+        assert strip_markers(text) == (text, []), text
+
+
 def test_numbered_conditions_inside_a_sentence() -> None:
     got = sentences("It is intense when (1) it is hard to tell, and (2) offense has the advantage. Next.")
     assert got == ["It is intense when (1) it is hard to tell, and (2) offense has the advantage.", "Next."]
