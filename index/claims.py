@@ -187,6 +187,22 @@ def negation_conflict(claim: str, evidence: str) -> bool:
     return False
 
 
+_EXCEPTION = re.compile(r"\b(?:with the exception of|except(?:\s+for)?|other than|apart from|excluding|but not)\b"
+                        r"(?P<what>[^;)]*)", re.I)
+
+
+def excepted(claim: str, evidence: str) -> set[str]:
+    """Words of the claim that the evidence names only in an exception ("most of the standard
+    plots (with the exception of those incorporating influence measures, e.g., Cook's distance)"),
+    when the claim makes no exception itself."""
+    if _EXCEPTION.search(claim):
+        return set()
+    inside = content_words(" ".join(m.group("what") for m in _EXCEPTION.finditer(evidence)))
+    if not inside:
+        return set()
+    return (content_words(claim) & inside) - content_words(_EXCEPTION.sub(" ", evidence))
+
+
 def conflicts(claim: str, evidence: str) -> tuple[list[str], set[str], int]:
     """Details of the claim that the evidence contradicts, the claim words involved, and
     how many details they share (anchors: the same name, year or number on both sides)."""
@@ -214,6 +230,9 @@ def conflicts(claim: str, evidence: str) -> tuple[list[str], set[str], int]:
             involved.add(w)
     if negation_conflict(claim, evidence):
         found.append("negation: claim and source differ in negation")
+    if left_out := excepted(claim, evidence):
+        found.append(f"exception: the source makes an exception of {', '.join(sorted(left_out))}")
+        involved |= left_out
     anchors = len(c.years & e.years) + len(c.numbers & e.numbers) + len({n for n in c.names | c.initial
                                                                          if n in e.words})
     return found, involved, anchors
@@ -316,6 +335,10 @@ def _judge(claim: str, words: set[str], a: Alignment, cfg: ClaimSettings) -> tup
         # its other words; and agreeing on an anchor unless the meaning is very close.
         same = (a.cosine >= cfg.contradict_cosine and rest >= cfg.contradict_coverage) or (
             a.cosine >= cfg.lexical_cosine and rest >= cfg.lexical_coverage)
+        # ... and saying the same of them: the words that are not names stand in the evidence too.
+        claimed = details(claim)
+        predicate = words - content_words(" ".join(involved | claimed.names | claimed.initial))
+        same = same and coverage(predicate, evidence) >= cfg.contradict_predicate
         if same and (anchors > 0 or a.cosine >= cfg.support_cosine):
             return "contradicted", found
         return "not_supported", found

@@ -134,6 +134,9 @@ class ClaimSettings:
     # Share of the claim's content words outside the conflicting details that must
     # stand in the evidence for a conflict to be a contradiction of *this* statement.
     contradict_coverage: float = 0.5
+    # ... and of its words that are not names: what it says of them. "zoo was first released on
+    # CRAN in 2004" is not contradicted by "As of 2011 there are 65 packages on CRAN …".
+    contradict_predicate: float = 0.6
     # A short claim inside a long sentence ("Mearsheimer was born in 1947") scores a low
     # cosine; when (nearly) all its content words stand in the sentence, a lower cosine does.
     lexical_cosine: float = 0.45
@@ -145,7 +148,8 @@ class ClaimSettings:
 
     def __post_init__(self) -> None:
         _check(self, {name: (0, 1) for name in ("support_cosine", "contradict_cosine", "support_coverage",
-                                                 "contradict_coverage", "lexical_cosine", "lexical_coverage",
+                                                 "contradict_coverage", "contradict_predicate", "lexical_cosine",
+                                                 "lexical_coverage",
                                                  "pair_margin", "pair_support_cosine")} | {"retrieve_k": (1, 1000)})
 
 

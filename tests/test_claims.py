@@ -172,3 +172,35 @@ def test_authors_are_compared_by_surname(author: str, key: str) -> None:
     from index.words import surname_key
 
     assert surname_key(author) == key
+
+
+def test_what_the_source_makes_an_exception_of_is_not_supported_by_it() -> None:
+    from index.claims import excepted
+
+    source = ("lme4 provides tools for generating most of the standard graphical diagnostic plots (with the "
+              "exception of those incorporating influence measures, e.g., Cook's distance and leverage plots).")
+    assert excepted("lme4 provides influence diagnostics such as Cook's distance.", source) == {
+        "cook", "distance", "influence"}
+    assert excepted("lme4 provides standard diagnostic plots.", source) == set()
+    # A claim that makes the exception itself agrees with the source.
+    assert excepted("lme4 provides diagnostic plots except those with Cook's distance.", source) == set()
+    found, involved, _ = conflicts("lme4 provides influence diagnostics such as Cook's distance.", source)
+    assert any(f.startswith("exception:") for f in found) and "cook" in involved
+
+
+def test_a_year_in_a_sentence_that_says_something_else_contradicts_nothing() -> None:
+    from index.claims import Alignment, _judge
+    from index.models import Passage, Provenance, Sentence
+    from index.settings import Settings
+    from index.words import content_words
+
+    cfg = Settings().claims
+    claim = "The zoo package was first released on CRAN in 2004."
+    said = "As of September 27, 2011 there are 65 packages on CRAN with dependencies on zoo."
+    p = Passage(id="p", at=Provenance("z.pdf", "Z", 9, 0, len(said)), text=said, sentences=(Sentence(0, len(said)),))
+    verdict, why = _judge(claim, content_words(claim), Alignment(p, (0,), said, said, 0.65), cfg)
+    assert verdict == "not_supported" and any(w.startswith("year:") for w in why)
+    # The same statement with another year is a contradiction.
+    same = "The zoo package was first released on CRAN in 2011."
+    p2 = Passage(id="q", at=Provenance("z.pdf", "Z", 9, 0, len(same)), text=same, sentences=(Sentence(0, len(same)),))
+    assert _judge(claim, content_words(claim), Alignment(p2, (0,), same, same, 0.9), cfg)[0] == "contradicted"
