@@ -55,3 +55,23 @@ def test_passages_are_quoted_in_the_order_of_their_first_chosen_sentence() -> No
     text, citations = compose(chosen, lambda p, indexes: ())
     assert [c.passage.id for c in citations] == ["a", "b"]
     assert text == "First point of A. [1] Second point of A. [1] Only point of B. [2]"
+
+
+def test_a_question_names_a_work_by_title_author_or_a_venue_of_its_own() -> None:
+    from index.models import Reference
+    from index.query.sources import names_work
+
+    def ref(label: str, title: str, container: str, author: str) -> Reference:
+        return Reference(id=label, document="d", label=label, raw=title, authors=(author,), year="2004",
+                         title=title, container=container)
+
+    jss1 = ref("Z2004", "Econometric Computing with HC and HAC Covariance Matrix Estimators",
+               "Journal of Statistical Software", "Zeileis A")
+    jss2 = ref("Z2006", "Object-Oriented Computation of Sandwich Estimators", "Journal of Statistical Software",
+               "Zeileis A")
+    fa = ref("G2024", "Fear Factor", "Foreign Affairs", "Glaser, Charles L.")
+    refs = [jss1, jss2, fa]
+    assert names_work("Which article in Foreign Affairs is cited?", fa, refs)
+    assert not names_work("What is the DOI of the Journal of Statistical Software version?", jss2, refs)
+    assert names_work("Who wrote Object-Oriented Computation of Sandwich Estimators?", jss2, refs)
+    assert names_work("Which paper by Glaser is cited?", fa, refs)

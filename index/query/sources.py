@@ -36,15 +36,18 @@ def search_references(corpus: Corpus, query: str, qvec: np.ndarray, k: int = 3) 
     return scored[:k]
 
 
-def names_work(question: str, ref: Reference) -> bool:
-    """Does a question name a work: two of its title's content words or most of them, its venue
-    ("Which article in Foreign Affairs …?") or its first author ("Which book by Jervis …?")?"""
+def names_work(question: str, ref: Reference, references: list[Reference]) -> bool:
+    """Does a question name a work: two of its title's content words or most of them, its first
+    author ("Which book by Jervis …?") or a venue no other entry has ("Which article in Foreign
+    Affairs …?"; "the Journal of Statistical Software version" names none of several)?"""
     asked = content_words(question)
     title, venue = content_words(ref.title or ""), content_words(ref.container or "")
     shared = title & asked
     by_title = bool(title) and (len(shared) >= 2 or len(shared) * 2 > len(title))
     author = surname_key(ref.authors[0]) if ref.authors else ""
-    return by_title or (bool(venue) and venue <= asked) or (bool(author) and author in _words(question))
+    by_venue = bool(venue) and venue <= asked and sum(
+        1 for r in references if content_words(r.container or "") == venue) == 1
+    return by_title or by_venue or (bool(author) and author in _words(question))
 
 
 def _words(text: str) -> set[str]:
@@ -57,7 +60,7 @@ def work_answer(corpus: Corpus, question: Question, candidates: list[Candidate])
     that cites it; a question that names no title ("the HC4 estimator") is about the work that the
     best answering sentence cites."""
     best = search_references(corpus, question.text, question.vector, k=1)
-    if not (best and names_work(question.text, best[0][0])):
+    if not (best and names_work(question.text, best[0][0], corpus.references)):
         cited = supporting_sources(corpus, question.text, candidates)
         if cited is not None:
             return cited
