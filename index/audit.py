@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.identifiers import check_reference
-from index.models import Passage, Reference
+from index.models import AMBIGUOUS, Passage, Reference
 from index.query.corpus import Corpus
 from index.words import title_key
 
@@ -49,6 +49,20 @@ class UnresolvedMarker:
 
 
 @dataclass(frozen=True)
+class AmbiguousCitation:
+    """A citation that fits two or more entries equally ("Zeileis 2006" beside a 2006a and a 2006b)."""
+
+    document: str
+    labels: tuple[str, ...]
+    passage_id: str
+    sentence: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"document": self.document, "labels": list(self.labels), "passage_id": self.passage_id,
+                "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
 class ReferenceAudit:
     """One reference with the sentences citing it and its own problems."""
 
@@ -71,13 +85,14 @@ class Audit:
     unresolved_markers: tuple[UnresolvedMarker, ...] = ()
     uncited: tuple[str, ...] = ()  # reference ids
     duplicates: tuple[tuple[str, ...], ...] = field(default=())  # groups of reference ids, each sorted
+    ambiguous: tuple[AmbiguousCitation, ...] = ()
 
     def by_id(self, ref_id: str) -> ReferenceAudit:
         return next(r for r in self.references if r.reference.id == ref_id)
 
     @property
     def clean(self) -> bool:
-        return not (self.unresolved_markers or self.uncited or self.duplicates
+        return not (self.unresolved_markers or self.uncited or self.duplicates or self.ambiguous
                     or any(r.problems for r in self.references))
 
     def to_json(self) -> dict[str, Any]:
@@ -86,6 +101,7 @@ class Audit:
             "unresolved_markers": [m.to_json() for m in self.unresolved_markers],
             "uncited": list(self.uncited),
             "duplicates": [list(g) for g in self.duplicates],
+            "ambiguous": [a.to_json() for a in self.ambiguous],
         }
 
     def text(self) -> str:
@@ -100,6 +116,10 @@ class Audit:
             lines.append("Markers with no reference entry:")
             lines.extend(f"    {m.document} [{m.label}] in {m.passage_id}: {_short(m.sentence)}"
                          for m in self.unresolved_markers)
+        if self.ambiguous:
+            lines.append("Citations that fit several entries:")
+            lines.extend(f"    {a.document} {' or '.join(a.labels)} in {a.passage_id}: {_short(a.sentence)}"
+                         for a in self.ambiguous)
         if self.uncited:
             lines.append("Entries never cited: " + ", ".join(self.uncited))
         if self.duplicates:
@@ -180,6 +200,7 @@ def audit(corpus: Corpus) -> Audit:
     refs = corpus.references
     cited_by: dict[str, list[CitingSentence]] = defaultdict(list)
     unresolved: list[UnresolvedMarker] = []
+    ambiguous: list[AmbiguousCitation] = []
     prose_documents: set[str] = set()
     # Every passage kind: a marker in a heading or a passage marked as noise still needs an entry.
     passages: list[Passage] = list(corpus.store.all_passages(kind=None))
@@ -192,6 +213,9 @@ def audit(corpus: Corpus) -> Audit:
                 continue
             seen.add((p.document, text))
             for label in dict.fromkeys(s.refs):
+                if AMBIGUOUS in label:
+                    ambiguous.append(AmbiguousCitation(p.document, tuple(label.split(AMBIGUOUS)), p.id, text))
+                    continue
                 ref = corpus.reference_for(p.document, label)
                 if ref is None:
                     unresolved.append(UnresolvedMarker(p.document, label, p.id, text))
@@ -200,5 +224,8 @@ def audit(corpus: Corpus) -> Audit:
     audited = tuple(ReferenceAudit(r, tuple(cited_by.get(r.id, ())), tuple(reference_problems(r))) for r in refs)
     # A bibliography file (BibTeX) has no prose of its own: its entries cannot be cited
     # by a marker, so they are not reported as uncited.
-    uncited = tuple(r.id for r in refs if not cited_by.get(r.id) and r.document in prose_documents)
-    return Audit(audited, tuple(unresolved), uncited, tuple(duplicate_groups(refs)))
+    # An entry an ambiguous citation may mean is not "never cited": the ambiguity is the flag.
+    maybe = {(a.document, label) for a in ambiguous for label in a.labels}
+    uncited = tuple(r.id for r in refs if not cited_by.get(r.id) and r.document in prose_documents
+                    and (r.document, r.label) not in maybe)
+    return Audit(audited, tuple(unresolved), uncited, tuple(duplicate_groups(refs)), tuple(ambiguous))

@@ -71,6 +71,11 @@ class QuestionHeading:
     question: str
 
 
+# A citation that fits several entries equally ("Zeileis 2006" beside a 2006a and a 2006b) cites
+# their labels joined by this: "Zeileis2006a|Zeileis2006b".
+AMBIGUOUS = "|"
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of a passage: its span in the passage text and the reference labels it cites.

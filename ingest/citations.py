@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from index.models import Reference
+from index.models import AMBIGUOUS, Reference
 from index.words import casefold_key, fold_accents, surname_as_written
 
 _YEAR = re.compile(r"(?<![\w.])((?:1[5-9]|20)\d\d)([a-z])?(?![\w])")
@@ -91,12 +91,17 @@ def _names_before(sentence: str, at: int) -> str | None:
 
 def _best(entries: list[_Entry], words: set[str], suffix: str, et_al: bool) -> str | None:
     """The entry whose first author is named, preferring the one whose co-authors are named too
-    (and, without "et al.", none left unnamed); a written suffix must agree."""
-    scored: list[tuple[int, int, str]] = []
+    (and, without "et al.", none left unnamed); a written suffix must agree. Entries that fit
+    equally well ("Zeileis 2006" with a 2006a and a 2006b) give an ambiguous label, "A|B"
+    (AMBIGUOUS), which the audit reports and an answer shows as either."""
+    scored: list[tuple[int, str]] = []
     for e in entries:
         if (suffix and e.suffix and e.suffix != suffix) or not e.first & words:
             continue
         named = sum(1 for c in e.coauthors if c & words)
         missing = 0 if et_al else len(e.coauthors) - named
-        scored.append((named - missing, -len(scored), e.label))
-    return max(scored)[2] if scored else None
+        scored.append((named - missing, e.label))
+    if not scored:
+        return None
+    top = max(score for score, _ in scored)
+    return AMBIGUOUS.join(label for score, label in scored if score == top)

@@ -104,7 +104,7 @@ def test_bad_list_flags(bad_audit: Audit) -> None:
 
 def test_json_and_text(bad_audit: Audit) -> None:
     out = bad_audit.to_json()
-    assert set(out) == {"references", "unresolved_markers", "uncited", "duplicates"}
+    assert set(out) == {"references", "unresolved_markers", "uncited", "duplicates", "ambiguous"}
     first = out["references"][0]
     assert first["id"] == rid("1") and first["document"] == "bad-refs.txt" and first["label"] == "1"
     assert set(first["cited_by"][0]) == {"passage_id", "document", "sentence"}

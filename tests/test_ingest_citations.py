@@ -39,6 +39,8 @@ REFS = [
      ["White1980", "MacKinnon1985", "Newey1987", "Newey1994", "Andrews1991"]),
     ("Newey and West (1987, 1994) proposed it.", ["Newey1987", "Newey1994"]),
     ("as in Zeileis (2006b) and (see Zeileis 2006a, p. 3)", ["Zeileis2006b", "Zeileis2006a"]),
+    # Either of two entries: the citation names both, and the audit flags it.
+    ("Zeileis (2006) showed it.", ["Zeileis2006a|Zeileis2006b"]),
     ("(see e.g., Greene 1993; White 2000)", ["White2000"]),  # Greene has no entry here
     ("the MixedModels package (Bates 2015) and Matrix (Bates and Maechler 2015)", ["Bates2015a", "Bates2015b"]),
     ("the nlme package (Pinheiro et al. 2014)", ["Pinheiro2014"]),
@@ -65,6 +67,7 @@ ARTICLE = """# Robust covariances
 
 Heteroskedasticity consistent covariances were suggested by White (1980) and refined later
 (MacKinnon and White 1985). In R the estimate is indexed as phi[2] and pars$theta[1] in code.
+Both tests are described by Zeileis (2006).
 
 # References
 
@@ -73,6 +76,12 @@ with Improved Finite Sample Properties.” Journal of Econometrics, 29, 305–32
 
 White H (1980). “A Heteroskedasticity-Consistent Covariance Matrix Estimator and a Direct Test
 for Heteroskedasticity.” Econometrica, 48, 817–838.
+
+Zeileis A (2006a). “Implementing a Class of Structural Change Tests.” Computational Statistics
+& Data Analysis, 50(11), 2987–3008.
+
+Zeileis A (2006b). “Object-Oriented Computation of Sandwich Estimators.” Journal of Statistical
+Software, 16(9), 1–16.
 """
 
 
@@ -89,9 +98,13 @@ def test_an_ingested_article_links_its_citations_and_reads_code_subscripts_as_te
     engine = Engine(tmp_path / "index")
     found = audit(engine.corpus)
     cited = {r.reference.label: [c.sentence for c in r.cited_by] for r in found.references}
-    assert set(cited) == {"MacKinnon1985", "White1980"}
-    assert all(len(s) == 1 for s in cited.values()) and not found.uncited
-    assert cited["White1980"] == cited["MacKinnon1985"]  # the one sentence cites both
+    assert set(cited) == {"MacKinnon1985", "White1980", "Zeileis2006a", "Zeileis2006b"}
+    assert len(cited["White1980"]) == 1 and cited["White1980"] == cited["MacKinnon1985"]  # one sentence, both
+    # "Zeileis (2006)" may mean either entry: flagged, and neither is called never cited.
+    assert [(a.labels, a.sentence) for a in found.ambiguous] == [
+        (("Zeileis2006a", "Zeileis2006b"), "Both tests are described by Zeileis (2006).")]
+    assert not found.uncited and not cited["Zeileis2006a"]
+    assert "Citations that fit several entries:" in found.text()
     # "[2]" after a name is code, not a footnote marker, in an article with an author-year list.
     assert not found.unresolved_markers
     assert any("phi[2] and pars$theta[1]" in p.text for p in engine.corpus.store.all_passages())

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from index.audit import Audit, ReferenceAudit, UnresolvedMarker
+from index.audit import AmbiguousCitation, Audit, ReferenceAudit, UnresolvedMarker
 from index.bibtex import to_bibtex
 from index.claims import ClaimCheck
 from index.engine import Engine
@@ -96,6 +96,16 @@ def unresolved_html(markers: tuple[UnresolvedMarker, ...], passage_of: PassageOf
     return f'<ul class="sb-unresolved">{"".join(items)}</ul>'
 
 
+def ambiguous_html(citations: tuple[AmbiguousCitation, ...], passage_of: PassageOf) -> str:
+    items = []
+    for a in citations:
+        p = passage_of(a.passage_id)
+        where = location(p.title, p.page, p.page_label) if p is not None else a.document
+        labels = " or ".join(f"[{esc(label)}]" for label in a.labels)
+        items.append(f'<li><b>{labels}</b> {esc(a.sentence)} <span style="{MUTED_STYLE}">— {esc(where)}</span></li>')
+    return f'<ul class="sb-unresolved">{"".join(items)}</ul>'
+
+
 def show_audit(engine: Engine, audit: Audit) -> None:
     refs = audit.references
     if not refs:
@@ -124,6 +134,9 @@ def show_audit(engine: Engine, audit: Audit) -> None:
     if audit.unresolved_markers:
         st.subheader("Markers with no reference entry")
         st.html(unresolved_html(audit.unresolved_markers, engine.store.passage))
+    if audit.ambiguous:
+        st.subheader("Citations that fit several entries")
+        st.html(ambiguous_html(audit.ambiguous, engine.store.passage))
 
 
 def claim_from_page() -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.glossary import Glossary
-from index.models import GlossaryEntry, Passage, QuestionHeading, Reference, SearchHit
+from index.models import AMBIGUOUS, GlossaryEntry, Passage, QuestionHeading, Reference, SearchHit
 from index.query.sentences import in_context
 from index.search import Retriever
 from index.settings import Settings
@@ -73,6 +73,8 @@ class Corpus:
                 labels.extend(passage.sentences[i].refs)
         if not labels:
             labels = list(passage.refs)
+        # An ambiguous citation ("Zeileis 2006" beside 2006a and 2006b) shows each entry it may mean.
+        labels = [one for lab in labels for one in lab.split(AMBIGUOUS)]
         found = (self.reference_for(passage.document, lab) for lab in dict.fromkeys(labels))
         return tuple(r for r in found if r is not None)
 
