@@ -161,8 +161,9 @@ def details(text: str) -> Details:
 
 
 def _negated(text: str) -> bool:
+    """Does a fragment say "not": a negation word, "n't", or a word negated by "non-" ("non-significant")?"""
     low = text.lower()
-    return bool(_NEGATION_SUFFIX.search(low)) or any(t in NEGATIONS for t in _tokens(low))
+    return bool(_NEGATION_SUFFIX.search(low)) or any(t in NEGATIONS or t.startswith("non-") for t in _tokens(low))
 
 
 def fragments(text: str) -> list[str]:

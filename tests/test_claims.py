@@ -204,3 +204,13 @@ def test_a_year_in_a_sentence_that_says_something_else_contradicts_nothing() -> 
     same = "The zoo package was first released on CRAN in 2011."
     p2 = Passage(id="q", at=Provenance("z.pdf", "Z", 9, 0, len(same)), text=same, sentences=(Sentence(0, len(same)),))
     assert _judge(claim, content_words(claim), Alignment(p2, (0,), same, same, 0.9), cfg)[0] == "contradicted"
+
+
+@pytest.mark.parametrize(("claim", "source"), [
+    ("The quadratic term is significant.", "The quadratic term is clearly non-significant."),
+    ("R can release the memory to the operating system.", "R cannot release the memory to the operating system."),
+    ("Both tests are robust to outliers.", "Neither test is robust to outliers."),
+])
+def test_negation_cues_non_cannot_neither(claim: str, source: str) -> None:
+    assert negation_conflict(claim, source) and negation_conflict(source, claim)
+    assert not negation_conflict(source, source)
