@@ -110,7 +110,8 @@ class Audit:
         for r in self.references:
             ref = r.reference
             head = f"[{ref.label}] {ref.title or ref.raw[:60]}" + (f" ({ref.year})" if ref.year else "")
-            lines.append(f"{ref.document} {head}: cited by {len(r.cited_by)} sentence(s)")
+            lines.append(f"{ref.document} {head}: cited by {len(r.cited_by)} sentence(s)"
+                         + (f"; completed from {ref.library}" if ref.library else ""))
             lines.extend(f"    ! {p}" for p in r.problems)
         if self.unresolved_markers:
             lines.append("Markers with no reference entry:")

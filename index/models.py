@@ -196,6 +196,8 @@ class Reference:
     s2cid: str | None = None
     hdl: str | None = None
     url: str | None = None
+    # The id of the entry of a library export (.bib, CSL-JSON) that filled in its missing fields.
+    library: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, as the bundle stores it (from_dict reads it back)."""
@@ -226,6 +228,7 @@ class Reference:
             "jstor": self.jstor,
             "url": self.url,
             "raw": self.raw,
+            "library": self.library,
         }
 
 

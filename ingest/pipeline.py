@@ -25,8 +25,9 @@ from index.store import BundleData, Store
 from ingest.chunk import Para, pack, paragraphs
 from ingest.citations import AuthorYear
 from ingest.glossary import build_glossary
+from ingest.library import enrich, parse_csl_json
 from ingest.noise import repeated_blocks
-from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, RawText, read_any
+from ingest.readers import BIB_SUFFIXES, CSL_SUFFIXES, READS, SUPPORTED, InputError, RawText, read_any
 from ingest.references import find_references, parse_bibtex
 from ingest.text import Block
 from ingest.text import blocks as text_blocks
@@ -34,7 +35,7 @@ from ingest.text import blocks as text_blocks
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
 # holds, so that an "unchanged" corpus is rebuilt by a newer Sourcebook.
-PIPELINE_REVISION = 7
+PIPELINE_REVISION = 8
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,7 @@ def _build(
         meta = {}
     documents: list[Document] = []
     references: list[Reference] = []
+    library: list[Reference] = []  # the entries of library exports (.bib, CSL-JSON) in the corpus
     structure: dict[str, tuple[Block, ...]] = {}  # blocks found by a layout-aware reader, by document
     for n, (path, doc_id) in enumerate(files):
         # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
@@ -304,18 +306,19 @@ def _build(
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED:
             kind = suffix or "(none)"
-            fail(FileFailure(str(path), f"unsupported file type {kind}; Sourcebook reads .txt, .md, .pdf and .bib"))
+            fail(FileFailure(str(path), f"unsupported file type {kind}; Sourcebook reads {READS}"))
             continue
         try:
             raw = read_any(path, settings.build.max_file_bytes)
             if raw.skipped_pages:
                 pages = ", ".join(map(str, raw.skipped_pages))
                 report.warnings.append(FileFailure(str(path), f"page(s) {pages} failed inside pypdf and were left out"))
-            if suffix in BIB_SUFFIXES:
-                refs = parse_bibtex(doc_id, raw.text)
+            if suffix in BIB_SUFFIXES | CSL_SUFFIXES:
+                refs = parse_bibtex(doc_id, raw.text) if suffix in BIB_SUFFIXES else parse_csl_json(doc_id, raw.text)
                 if not refs:
-                    raise InputError("no BibTeX entries found")
+                    raise InputError("no BibTeX entries found" if suffix in BIB_SUFFIXES else "no CSL-JSON items found")
                 references.extend(refs)
+                library.extend(refs)
                 continue
         except InputError as exc:
             fail(FileFailure(str(path), str(exc)))
@@ -333,6 +336,10 @@ def _build(
             structure[doc_id] = raw.blocks
     step("cutting passages", 0.5)
     passages = _passages(documents, references, settings, structure)
+    # Entries parsed from the documents' lists take what they lack from a matching library entry.
+    listed = {id(r) for r in library}
+    references = [r for r in references if id(r) in listed] + enrich(
+        [r for r in references if id(r) not in listed], library)
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
     step(f"embedding {len(body)} passages (unchanged ones are reused)", 0.6)

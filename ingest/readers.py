@@ -15,7 +15,9 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}  # given their structure by a Markdown parser
 PDF_SUFFIXES = {".pdf"}
 BIB_SUFFIXES = {".bib"}
-SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES | BIB_SUFFIXES
+CSL_SUFFIXES = {".json"}  # a CSL-JSON library export
+SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES | BIB_SUFFIXES | CSL_SUFFIXES
+READS = ".txt, .md, .pdf, .bib and CSL-JSON .json"  # what an "unsupported file type" error lists
 
 
 class InputError(SourcebookError):
@@ -116,6 +118,6 @@ def read_any(path: Path, max_bytes: int) -> RawText:
         from ingest.pdf.reader import read_pdf  # the PDF reader builds on this module's checks
 
         return read_pdf(path, max_bytes)
-    if suffix in TEXT_SUFFIXES | BIB_SUFFIXES:
+    if suffix in TEXT_SUFFIXES | BIB_SUFFIXES | CSL_SUFFIXES:
         return read_text_file(path, max_bytes)
-    raise InputError(f"unsupported file type {suffix or '(none)'}; Sourcebook reads .txt, .md, .pdf and .bib")
+    raise InputError(f"unsupported file type {suffix or '(none)'}; Sourcebook reads {READS}")

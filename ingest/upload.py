@@ -36,15 +36,16 @@ from index.bundle import BundleError
 from index.embedder import ModelError
 from index.locks import file_lock
 from index.settings import Settings
+from ingest.library import parse_csl_json
 from ingest.pipeline import FileFailure, IngestReport, Progress, ingest
-from ingest.readers import BIB_SUFFIXES, SUPPORTED, InputError, decode_text, read_any
+from ingest.readers import BIB_SUFFIXES, CSL_SUFFIXES, READS, SUPPORTED, InputError, decode_text, read_any
 from ingest.references import parse_bibtex
 
 UPLOAD_FOLDER = "uploads"
 DIGEST_CHARS = 16  # 64 bits of the sha256: a collision is checked for, never expected
 MAX_NAME_CHARS = 200
 # The suffix a stored text upload gets, from the one its name claims; anything else is ".txt".
-TEXT_SUFFIX = {".md": ".md", ".markdown": ".md", ".rst": ".rst", ".bib": ".bib"}
+TEXT_SUFFIX = {".md": ".md", ".markdown": ".md", ".rst": ".rst", ".bib": ".bib", ".json": ".json"}
 # What the browser's file picker offers (without dots, as st.file_uploader takes them).
 ACCEPTED_TYPES = sorted(s.lstrip(".") for s in SUPPORTED)
 
@@ -109,7 +110,7 @@ def detect_suffix(name: str, data: bytes) -> str:
     name claiming a type its content is not."""
     claimed = PurePosixPath(display_name(name)).suffix.lower()
     if claimed and claimed not in SUPPORTED:
-        raise InputError(f"unsupported file type {claimed}; Sourcebook reads .txt, .md, .pdf and .bib")
+        raise InputError(f"unsupported file type {claimed}; Sourcebook reads {READS}")
     if is_pdf(data):
         return ".pdf"
     if claimed == ".pdf":
@@ -137,6 +138,8 @@ def _check_readable(path: Path, doc_id: str, settings: Settings) -> None:
         raw = read_any(path, settings.build.max_file_bytes)
         if path.suffix in BIB_SUFFIXES and not parse_bibtex(doc_id, raw.text):
             raise InputError("no BibTeX entries found")
+        if path.suffix in CSL_SUFFIXES:
+            parse_csl_json(doc_id, raw.text)  # InputError when it is not a CSL-JSON library
     except InputError:
         raise
     except Exception as exc:  # a parser bug is a refusal, not a crash of the page

@@ -53,7 +53,7 @@ def test_ask_json_references_have_the_documented_fields(engine: Any) -> None:
     obj = engine.ask("Which German scholar introduced the concept, and when?").to_json()
     ref = obj["citations"][0]["references"][0]
     assert set(ref) == {"label", "authors", "year", "title", "container", "volume", "issue", "pages", "doi",
-                        "isbn", "issn", "jstor", "url", "raw"}
+                        "isbn", "issn", "jstor", "url", "raw", "library"}
     assert ref["label"] == "7" and ref["year"] == "1950"
 
 

@@ -66,6 +66,9 @@ def reference_detail_html(ra: ReferenceAudit, audit: Audit, passage_of: PassageO
                        for label, url in reference_links(ref))
     if links:
         parts.append(f"<div><b>Links:</b> {links}</div>")
+    if ref.library:
+        parts.append(f'<div><b>Completed from library entry:</b> <a href="{esc(reference_href(ref.library))}">'
+                     f"{esc(ref.library)}</a></div>")
     if ra.problems:
         parts.append("<div><b>Problems:</b><ul>" + "".join(f"<li>{esc(p)}</li>" for p in ra.problems) + "</ul></div>")
     if ref.id in audit.uncited:
