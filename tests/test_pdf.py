@@ -423,12 +423,21 @@ def test_real_pdfs_read_like_their_pages(realdocs: Path, real_index: tuple[Inges
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="ingest/reference_parse.py: a lone \"Surname INITIALS (Year)\" author "
-                   "(\"Andrews DWK (1991).\"), a corporate author and unquoted book titles are not taken "
-                   "for entries, so 14 of sandwich.pdf's 26 references are found")
 def test_real_pdf_reference_list(real_index: tuple[IngestReport, Store]) -> None:
     report, store = real_index
-    refs = [r for r in store.references() if r.document == "sandwich.pdf"]
+    refs = {r.label: r for r in store.references() if r.document == "sandwich.pdf"}
     assert report.references >= len(refs)
-    assert len(refs) >= 20, [r.raw[:40] for r in refs]
-    assert all(r.year for r in refs), [r.raw for r in refs if not r.year]
+    # Every entry of the list, each with its authors, year and title; the single-author, corporate
+    # and book entries too; a DOI wrapped at a line end whole.
+    assert len(refs) == 26, sorted(refs)
+    assert all(r.authors and r.year and r.title for r in refs.values()), [r.raw for r in refs.values()]
+    assert refs["Andrews1991"].authors == ("Andrews DWK",) and refs["Andrews1991"].doi == "10.2307/2938229"
+    assert refs["Bai2003"].authors == ("Bai J", "Perron P")
+    assert refs["Team2008"].authors == ("R Development Core Team",)
+    assert refs["Greene1993"].title == "Econometric Analysis"
+    assert refs["CribariNeto2004"].doi == "10.1016/s0167-9473(02)00366-3"
+    assert (refs["Zeileis2006a"].year, refs["Zeileis2006b"].year) == ("2006", "2006")
+    # Every entry is cited by some sentence of the article, through its in-text author-year citations.
+    cited = {label for p in store.all_passages() if p.document == "sandwich.pdf" for s in p.sentences
+             for label in s.refs}
+    assert set(refs) <= cited, sorted(set(refs) - cited)
