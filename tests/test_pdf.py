@@ -441,3 +441,15 @@ def test_real_pdf_reference_list(real_index: tuple[IngestReport, Store]) -> None
     cited = {label for p in store.all_passages() if p.document == "sandwich.pdf" for s in p.sentences
              for label in s.refs}
     assert set(refs) <= cited, sorted(set(refs) - cited)
+
+
+@pytest.mark.slow
+def test_real_pdfs_meet_the_dev_floors(real_index: tuple[IngestReport, Store],
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The real-PDF dev questions (pass, pages, citations through entries, abstention) hold their floors."""
+    from .test_eval import FLOORS, meets_floors
+
+    _, store = real_index
+    index_dir = store.path.parent.parent  # INDEX/gen-…/store.sqlite
+    for name in sorted(FLOORS["realdocs"]):
+        meets_floors("realdocs", name, index_dir, capsys)

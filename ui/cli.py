@@ -129,14 +129,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from index.evaluate import evaluate
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise CliError(f"{path}: no such question file")
+    paths = [Path(f) for f in args.file]
+    for path in paths:
+        if not path.is_file():
+            raise CliError(f"{path}: no such question file")
     try:
         engine = _engine(args)
-        report = evaluate(engine.ask, engine.search, path, mode=args.mode)
-    except (ValueError, KeyError) as exc:
-        raise CliError(f"{path}: not a question file ({type(exc).__name__}: {exc})") from exc
+        report = evaluate(engine.ask, engine.search, paths, mode=args.mode, answers=not args.ranking_only)
+    except (ValueError, KeyError, TypeError) as exc:
+        names = ", ".join(str(p) for p in paths)
+        raise CliError(f"{names}: not a question file ({type(exc).__name__}: {exc})") from exc
     if args.json:
         _print_json(report.totals)
     else:
@@ -291,8 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("term", nargs="?", help="a term or alias (case, dashes and small misspellings are forgiven)")
     json_flag(p, "print JSON")
 
-    p = add("eval", cmd_eval, "score a question set (QA or retrieval format) against the index")
-    p.add_argument("file", help="a .jsonl question file")
+    p = add("eval", cmd_eval, "score question sets (QA, page or retrieval format, with negatives) against the index")
+    p.add_argument("file", nargs="+", help=".jsonl question files, scored as one set (say, questions and negatives)")
+    p.add_argument("--ranking-only", action="store_true", help="retrieval sets: score the ranking, not the answers")
     json_flag(p, "print the totals as one JSON object")
     mode_option(p, "ranking for retrieval sets (default: %(default)s)")
     k_option(p, None, "passages to draw each answer from")
