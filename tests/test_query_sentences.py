@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.query.sentences import expected_type_bonus, names_any
+from index.query.sentences import expected_type_bonus
 
 
 def test_expected_type_bonus_rewards_the_kind_of_answer_asked_for() -> None:
@@ -13,8 +13,3 @@ def test_expected_type_bonus_rewards_the_kind_of_answer_asked_for() -> None:
     assert expected_type_bonus("How significant is the test?", "It is highly significant.") == 0.0
     assert expected_type_bonus("What is weave short for?", "weave, which stands for weighted estimators") == 1.0
     assert expected_type_bonus("Why is it slow?", "It is slow because it copies.") == 0.0  # no bonus for reasons
-
-
-def test_names_any_matches_whole_names_and_symbol_names() -> None:
-    assert names_any("Herz coined it.", ("herz",)) and not names_any("Herzog coined it.", ("herz",))
-    assert names_any("In C# a field may be volatile.", ("c#",)) and not names_any("In C a field", ("c#",))

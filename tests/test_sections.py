@@ -186,19 +186,43 @@ def test_named_subjects_are_the_names_a_question_asks_about() -> None:
     assert named_subjects("How can I save my workspace?") == ()
 
 
-def test_subjects_in_focus_leave_out_what_every_retrieved_passage_names() -> None:
-    from index.query.rank import subjects_in_focus
-
-    def hit(text: str, title: str) -> SearchHit:
-        return SearchHit(Passage(id=text[:8], at=Provenance("d.txt", title, None, 0, len(text)), text=text), 0.5)
-
-    hits = [hit("Herz coined it. Python too.", "Security"), hit("Mearsheimer is a Python fan.", "Realism")]
-    assert subjects_in_focus(("herz", "python", "realism"), hits) == ("herz",)
-
-
 def test_a_question_naming_what_the_corpus_never_names_is_declined(faq_engine: Any) -> None:
     assert not faq_engine.ask("Which seeds grow carrots fastest?").abstained
     declined = faq_engine.ask("Can I grow carrots on Mars with NASA soil?")
     assert declined.abstained and "Mars" in declined.message
     # A restated question heading still answers, whatever variety the question names.
     assert not faq_engine.ask("Why do my Roma tomato leaves turn yellow?").abstained
+
+
+WIDGET_FAQ = """# Widget FAQ
+
+## 1. What is the current version of Widget?
+
+Widget uses a major.minor numbering scheme. The current release is version 3.2, and a new minor release
+comes out twice a year.
+
+## 2. Which operating systems does Widget run on?
+
+Widget runs on Linux, macOS and Windows. Builds for 64-bit Windows are made with the same compiler as the
+Linux ones.
+
+## 3. Where can I get older releases?
+
+Older releases stay on the download server. Widget 2.9 was the last release to support 32-bit Windows, and
+it can still be downloaded there.
+"""
+
+
+def test_a_heading_whose_section_never_names_the_subject_asked_about_is_not_the_answer(tmp_path: Path) -> None:
+    from index.engine import Engine
+    from ingest.pipeline import ingest
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "widget-faq.md").write_text(WIDGET_FAQ, encoding="utf-8")
+    assert not ingest([tmp_path / "c"], tmp_path / "idx").errors
+    engine = Engine(tmp_path / "idx")
+    # Close in meaning to heading 1, which never names Windows: the answer is found elsewhere.
+    answer = engine.ask("Which version of Widget was the last one for 32-bit Windows?")
+    assert answer.text.startswith("Widget 2.9 was the last release to support 32-bit Windows"), answer.text
+    # A question the heading does answer still reads the text under it.
+    assert "version 3.2" in engine.ask("What is the newest version of Widget?").text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.models import SearchHit
 from index.query.rank import Ranked
-from index.query.sentences import names_any
+from index.query.subjects import names_any
 from index.query.understand import QUESTION_WORDS, Question
 from index.settings import Settings
 from index.words import content_words

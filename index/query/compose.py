@@ -13,7 +13,8 @@ from dataclasses import replace
 from index.models import Answer, Citation, GlossaryEntry, Passage, Reference
 from index.query.corpus import Corpus
 from index.query.rank import Candidate, is_definition
-from index.query.sentences import names_any, opens_with_pronoun, quote_from_antecedent, with_antecedent
+from index.query.sentences import opens_with_pronoun, quote_from_antecedent, with_antecedent
+from index.query.subjects import names_any
 from index.query.understand import asked_entry
 from index.settings import Settings
 from index.words import content_words

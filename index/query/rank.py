@@ -7,7 +7,6 @@ embedded again on their own to pick the one that answers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -16,11 +15,10 @@ import numpy as np
 from index.models import GlossaryEntry, SearchHit
 from index.query.corpus import Corpus, SentenceVectors
 from index.query.retrieve import Retrieved
-from index.query.sentences import expected_type_bonus, in_context, names_any, with_antecedent
+from index.query.sentences import expected_type_bonus, in_context, with_antecedent
+from index.query.subjects import names_any, subjects_in_focus
 from index.query.understand import Question
 from index.words import content_words
-
-_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -79,17 +77,6 @@ def _candidate(question: str, qwords: set[str], qvec: np.ndarray, hit: SearchHit
     return Candidate(hit, index, text, score, vector)
 
 
-
-
-def subjects_in_focus(subjects: tuple[str, ...], hits: Sequence[SearchHit]) -> tuple[str, ...]:
-    """The names a question asks about that set some retrieved passages apart: not in the titles of
-    their documents nor in every one of them. What a corpus is about ("Python" in the Python docs,
-    "lme4" in the lme4 paper) goes without saying in its sentences."""
-    if not hits:
-        return ()
-    titled = set().union(*(_WORD.findall((h.passage.title or "").lower()) for h in hits))
-    everywhere = set.intersection(*(set(_WORD.findall(h.passage.text.lower())) for h in hits))
-    return tuple(s for s in subjects if s not in titled and s not in everywhere)
 
 
 def off_subject_last(candidates: list[Candidate], subjects: tuple[str, ...], penalty: float) -> list[Candidate]:

@@ -16,6 +16,7 @@ import numpy as np
 from index.models import SearchHit
 from index.query.corpus import Corpus, SentenceVectors
 from index.query.sections import SectionMatch, match_section, section_of
+from index.query.subjects import names_any, subjects_in_focus
 from index.query.understand import Question
 
 
@@ -79,7 +80,16 @@ def retrieve(corpus: Corpus, question: Question, k: int | None = None) -> Retrie
                             settings.query.heading_margin, {section_of(h.passage) for h in hits})
     if section is None:
         return Retrieved(hits)
-    return Retrieved(under_heading(corpus, section, hits), section)
+    under = under_heading(corpus, section, hits)
+    # A heading close in meaning whose section never names what the question asks about, though the
+    # corpus does elsewhere ("Which release last ran on 32-bit Windows?" and "What is the current
+    # version of R?"), is another question. A name the corpus never writes ("Roma" tomatoes) is a
+    # detail the heading's answer still covers.
+    unknown = {name.lower() for name in question.unknown_names}
+    known = tuple(s for s in subjects_in_focus(question.subjects, hits) if s not in unknown)
+    if known and not names_any(" ".join([*section.path, *(h.passage.text for h in under)]), known):
+        return Retrieved(hits)
+    return Retrieved(under, section)
 
 
 def under_heading(corpus: Corpus, section: SectionMatch, hits: list[SearchHit]) -> list[SearchHit]:

@@ -33,17 +33,6 @@ def expected_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
-_WORD = re.compile(r"[^\W_]+")
-
-
-def names_any(text: str, keys: tuple[str, ...]) -> bool:
-    """Does a text name one of the question's subjects (keys in lower case, see understand.named_subjects)?"""
-    lowered = text.lower()
-    if set(keys) & set(_WORD.findall(lowered)):
-        return True
-    return any(re.search(rf"(?<!\w){re.escape(k)}(?![\w#+])", lowered) for k in keys if not k.isalnum())
-
-
 def in_context(passage_sentences: list[str], i: int, section: str) -> str:
     """A sentence as embedded for scoring: led by its section heading, and by the sentence before
     when it opens with a pronoun ("He is the ..."), so that it is scored for what it is about."""
