@@ -64,7 +64,9 @@ _OPENER = {")": "(", "]": "["}
 _BACKLINK = re.compile(r"^\s*(?:\^|↑)\s*(?:Jump up to:\s*)?")
 
 _IDENTIFIERS: list[tuple[str, re.Pattern[str]]] = [
-    ("doi", re.compile(r"(?:\bdoi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<v>10\.\d{4,9}/[^\s\"<>]+)", re.I)),
+    # A SICI DOI holds angle brackets: 10.1002/(sici)1099-1255(199905/06)14:3<319::aid-jae533>3.0.co;2-q
+    ("doi", re.compile(r"(?:\bdoi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<v>10\.\d{4,9}/(?:[^\s\"<>]|<[^\s\"<>]*>)+)",
+                       re.I)),
     ("hdl", re.compile(r"(?:\bhdl:\s*|https?://hdl\.handle\.net/)(?P<v>[^\s\"<>]+)", re.I)),
     ("jstor", re.compile(r"(?:\bJSTOR:?\s*|https?://(?:www\.)?jstor\.org/stable/)(?P<v>\d+)\b", re.I)),
     ("s2cid", re.compile(r"\bS2CID:?\s*(?P<v>\d+)\b")),

@@ -502,3 +502,11 @@ def test_natbib_plain_list_year_last_and_an_entry_broken_across_blocks() -> None
     assert by["Royston1994"].title == (
         "Regression using fractional polynomials of continuous covariates: Parsimonious parametric modelling")
     assert (by["Zeileis2001"].title or "").startswith("strucchange: Testing")
+
+
+def test_a_sici_doi_keeps_its_angle_brackets() -> None:
+    ref = parse_reference("Cribari-Neto F, Zarkos SG (1999). “R: Yet Another Econometric Programming Environment.” "
+                          "Journal of Applied Econometrics, 14, 319–329. doi:10.1002/(sici)1099-1255(199905/"
+                          "06)14:3<319::aid-jae533>3.0.co;2-q.", "", "a.pdf")
+    assert ref.doi == "10.1002/(sici)1099-1255(199905/06)14:3<319::aid-jae533>3.0.co;2-q"
+    assert ref.authors == ("Cribari-Neto F", "Zarkos SG") and ref.pages == "319–329"
