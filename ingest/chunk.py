@@ -90,6 +90,7 @@ NOISE_KINDS: dict[BlockKind, str] = {
     # A caption describes a figure; quoted as an answer it stood in for the text that answers.
     "caption": "figure or table caption",
     "math": "formula",
+    "markup": "markup (a reST directive, label or comment)",
 }
 
 

@@ -108,16 +108,20 @@ def clean(text: str, markers: bool) -> tuple[str, list[str]]:
 
 # A reST/setext underline starts in the first column; dots are left out ("..." is an ellipsis in code).
 _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+_])\1{2,}\s*$")
+_RST_MARKUP = re.compile(r"^\.\.(?:\s|$)")  # explicit markup: a directive, label, substitution or comment
+_OPTION_LINE = re.compile(r"^[ \t]+\S")  # an indented line right under a directive: its options
+_RST_PROSE = re.compile(r"^\.\. (?:note|warning|seealso|tip|important|caution|attention|danger|error|hint|"
+                        r"versionadded|versionchanged|deprecated|admonition)::")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦]|\d{1,3}[.)]|\(\w\)|\[\d{1,3}\])\s+\S")
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*(?:\[\w{1,3}\])*$")
 
 
 # What a block holds: prose is cut into sentences and quoted; a heading names the section of
 # what follows; code is kept whole; the other kinds are shown but never embedded or quoted.
-BlockKind = Literal["prose", "heading", "code", "figure", "caption", "math", "footnote", "navigation"]
+BlockKind = Literal["prose", "heading", "code", "figure", "caption", "math", "footnote", "navigation", "markup"]
 # Kinds kept line by line as laid out, never cut into sentences: code is quoted whole; contents
 # lines, figure text and formulas are shown as they stood.
-LAID_OUT: frozenset[BlockKind] = frozenset({"code", "navigation", "figure", "math"})
+LAID_OUT: frozenset[BlockKind] = frozenset({"code", "navigation", "figure", "math", "markup"})
 
 
 @dataclass(frozen=True)
@@ -169,9 +173,22 @@ def blocks(text: str, page_starts: tuple[int, ...] = ()) -> list[Block]:
             cur.clear()
             gap = False
 
+    markup_until = -1  # the last line of a reST directive being skipped
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
         stripped = line.strip()
+        if i <= markup_until:
+            continue
+        if _RST_MARKUP.match(line) and not _RST_PROSE.match(line):
+            # A reST label, comment or directive (".. _faq-cache:", ".. index:: pair: …") with its
+            # indented options is markup, never prose to quote; admonitions (".. note::") are prose.
+            flush()
+            markup_until = i
+            while markup_until + 1 < len(lines) and _OPTION_LINE.match(text[slice(*lines[markup_until + 1])]):
+                markup_until += 1
+            out.append(Block(s, lines[markup_until][1], "markup", gap))
+            gap = False
+            continue
         if not stripped or _UNDERLINE.match(line):
             if _UNDERLINE.match(line) and len(cur) == 1 and not text[cur[0][0]].isspace():
                 flush(heading=True)  # reST-style title over an underline

@@ -70,3 +70,20 @@ def test_one_paragraph_per_line_and_wrapped_text() -> None:
         "This paragraph is wrapped at a short width.",
         "Another one.",
     ]
+
+
+def test_rest_markup_is_its_own_block_and_admonitions_stay_prose() -> None:
+    text = ("Caching\n=======\n\n.. _faq-cache:\nThe two principal tools for caching methods are these.\n\n"
+            ".. index::\n   single: cache\n   pair: method; cache\nSome prose here.\n\n"
+            ".. note:: This is a note.\n\n.. a comment\n\n.. function:: cached(f)\n\n   Return a cached f.\n")
+    got = [(b.kind, text[b.start : b.end]) for b in blocks(text)]
+    assert got[:5] == [
+        ("heading", "Caching"),
+        ("markup", ".. _faq-cache:"),
+        ("prose", "The two principal tools for caching methods are these."),
+        ("markup", ".. index::\n   single: cache\n   pair: method; cache"),
+        ("prose", "Some prose here."),
+    ]
+    assert ("prose", ".. note:: This is a note.") in got and ("markup", ".. a comment") in got
+    assert ("markup", ".. function:: cached(f)") in got
+    assert any(kind == "prose" and "Return a cached f." in body for kind, body in got)  # its description
