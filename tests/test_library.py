@@ -87,3 +87,13 @@ def test_an_ingested_article_beside_a_library_export(tmp_path: Path) -> None:
     assert entry.reference.doi == "10.18637/jss.v011.i10" and entry.reference.library == "library.json#zeileis2004"
     assert len(entry.cited_by) == 1
     assert "completed from library.json#zeileis2004" in found.text()
+
+
+def test_a_bibtex_export_enriches_too() -> None:
+    from ingest.references import parse_bibtex
+
+    library = parse_bibtex("library.bib", "@article{zeileis2004, author = {Zeileis, Achim}, year = {2004},\n"
+                           " title = {Econometric Computing with {HC} and {HAC} Covariance Matrix Estimators},\n"
+                           " journal = {Journal of Statistical Software}, doi = {10.18637/jss.v011.i10}}\n")
+    (got,) = enrich([parsed("Econometric Computing with HC and HAC Covariance Matrix Estimators")], library)
+    assert got.library == "library.bib#zeileis2004" and got.doi == "10.18637/jss.v011.i10"

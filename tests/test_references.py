@@ -510,3 +510,32 @@ def test_a_sici_doi_keeps_its_angle_brackets() -> None:
                           "06)14:3<319::aid-jae533>3.0.co;2-q.", "", "a.pdf")
     assert ref.doi == "10.1002/(sici)1099-1255(199905/06)14:3<319::aid-jae533>3.0.co;2-q"
     assert ref.authors == ("Cribari-Neto F", "Zarkos SG") and ref.pages == "319–329"
+
+
+VANCOUVER = """References
+
+1. Jervis R, Snyder GH. Cooperation under the security dilemma. World Polit. 1978;30(2):167-214. doi:10.2307/2009958
+
+2. Glaser CL. The security dilemma revisited. World Polit. 1997;50(1):171-201.
+"""
+
+IEEE = """References
+
+[1] R. Jervis, "Cooperation under the security dilemma," World Politics, vol. 30, no. 2, pp. 167–214, 1978.
+
+[2] C. L. Glaser and C. Kaufmann, "What is the offense-defense balance?" International Security, vol. 22, no. 4,
+pp. 44–82, 1998, doi: 10.1162/isec.22.4.44.
+"""
+
+
+def test_vancouver_and_ieee_numbered_lists_field_by_field() -> None:
+    refs, _, _ = detect(VANCOUVER, "v.pdf")
+    assert [r.label for r in refs] == ["1", "2"]
+    assert fields(refs[0]) == expect(
+        authors=("Jervis R", "Snyder GH"), year="1978", title="Cooperation under the security dilemma",
+        container="World Polit", volume="30", issue="2", pages="167-214", doi="10.2307/2009958")
+    refs, _, _ = detect(IEEE, "i.pdf")
+    assert [r.label for r in refs] == ["1", "2"]
+    assert fields(refs[1]) == expect(
+        authors=("C. L. Glaser", "C. Kaufmann"), year="1998", title="What is the offense-defense balance?",
+        container="International Security", volume="22", issue="4", pages="44–82", doi="10.1162/isec.22.4.44")
