@@ -18,6 +18,7 @@ from index.query.rank import Candidate
 from index.query.understand import Question
 from index.words import content_words, fold_accents, surname_key
 
+_MAX_SITES = 32  # citing sentences of a named work embedded at question time
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -92,10 +93,11 @@ def work_findings(corpus: Corpus, question: Question, ref: Reference, candidates
     """What a named work says, as the corpus reports it: the sentences that cite it (at most
     `answer_sentences`, the best answering first: by their rank among the candidates, else their
     cosine to the question), quoted in reading order, followed by the work's entry."""
-    sites = corpus.citing(ref)
+    rank = {(c.hit.passage.id, c.index): n for n, c in enumerate(candidates)}
+    # Those among the candidates first; a work cited hundreds of times has only the first few embedded.
+    sites = sorted(corpus.citing(ref), key=lambda site: rank.get((site[0].id, site[1]), len(rank)))[:_MAX_SITES]
     if not sites:
         return None
-    rank = {(c.hit.passage.id, c.index): n for n, c in enumerate(candidates)}
     vectors = corpus.encode_sentences([p.sentence_texts()[i] for p, i in sites])
     cos = vectors @ question.vector
     order = sorted(range(len(sites)), key=lambda n: (rank.get((sites[n][0].id, sites[n][1]), len(rank)), -cos[n]))
