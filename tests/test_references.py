@@ -519,7 +519,7 @@ VANCOUVER = """References
 2. Glaser CL. The security dilemma revisited. World Polit. 1997;50(1):171-201.
 """
 
-IEEE = """References
+IEEE_SHORT = """References
 
 [1] R. Jervis, "Cooperation under the security dilemma," World Politics, vol. 30, no. 2, pp. 167–214, 1978.
 
@@ -534,7 +534,7 @@ def test_vancouver_and_ieee_numbered_lists_field_by_field() -> None:
     assert fields(refs[0]) == expect(
         authors=("Jervis R", "Snyder GH"), year="1978", title="Cooperation under the security dilemma",
         container="World Polit", volume="30", issue="2", pages="167-214", doi="10.2307/2009958")
-    refs, _, _ = detect(IEEE, "i.pdf")
+    refs, _, _ = detect(IEEE_SHORT, "i.pdf")
     assert [r.label for r in refs] == ["1", "2"]
     assert fields(refs[1]) == expect(
         authors=("C. L. Glaser", "C. Kaufmann"), year="1998", title="What is the offense-defense balance?",
