@@ -139,7 +139,9 @@ def _pieces(texts: list[str]) -> list[tuple[list[int], str]]:
     "… of continuous covariates:" then "Parsimonious parametric modelling. Applied Statistics, 1994."."""
     out: list[tuple[list[int], str]] = []
     for i, block_text in enumerate(texts):
+        # Bounded by the longest entry: a run of unpunctuated blocks never grows into one text.
         if (out and out[-1][0][-1] == i - 1 and block_text.strip()
+                and len(out[-1][1]) + len(block_text) <= _MAX_ENTRY
                 and (LABEL.match(out[-1][1]) or _UNNUMBERED_START.match(out[-1][1].strip()))
                 and not _ends_entry(out[-1][1]) and not LABEL.match(block_text)
                 and not _UNNUMBERED_START.match(block_text.strip())):
