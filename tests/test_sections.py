@@ -226,3 +226,20 @@ def test_a_heading_whose_section_never_names_the_subject_asked_about_is_not_the_
     assert answer.text.startswith("Widget 2.9 was the last release to support 32-bit Windows"), answer.text
     # A question the heading does answer still reads the text under it.
     assert "version 3.2" in engine.ask("What is the newest version of Widget?").text
+
+
+def test_what_an_abbreviation_is_short_for_is_answered_by_the_sentence_that_expands_it(tmp_path: Path) -> None:
+    from index.engine import Engine
+    from ingest.pipeline import ingest
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "estimators.md").write_text(
+        "# Weights\n\nIn the package, the two weighting schemes are implemented in a function weightsLumley with a "
+        "convenience interface weave() (which stands for weighted empirical adaptive variance estimators) which "
+        "again sets up the weights and then calls the estimator with them.\n\n"
+        "# Acknowledgments\n\nWe are grateful to Thomas Lumley for putting his code in the weave package at our "
+        "disposal and for advice on the design.\n", encoding="utf-8")
+    assert not ingest([tmp_path / "c"], tmp_path / "idx").errors
+    answer = Engine(tmp_path / "idx").ask("What is weave short for?")
+    assert not answer.abstained and "which stands for weighted empirical adaptive variance estimators" in (
+        answer.text.split("[1]")[0]), answer.text

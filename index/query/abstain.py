@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from index.models import SearchHit
 from index.query.rank import Ranked
+from index.query.sentences import expands
 from index.query.subjects import names_any
 from index.query.understand import QUESTION_WORDS, Question
 from index.settings import Settings
@@ -27,7 +28,8 @@ def abstain_reason(settings: Settings, question: Question, ranked: Ranked, hits:
                    heading_matched: bool = False) -> str:
     """Why the corpus does not answer, or "" when it does.
 
-    A restated question heading says the corpus answers. Unknown: the question names something
+    A restated question heading says the corpus answers, as does a sentence that expands the
+    abbreviation a question asks about ("What is weave short for?"). Unknown: the question names something
     no passage names ("Excel", "GARCH"), and no sentence is very close (`abstain_unknown_name`).
     Elsewhere: what it names stands in the corpus but not in the passages that would answer, and
     no sentence is close (`abstain_unnamed_subject`).
@@ -37,6 +39,8 @@ def abstain_reason(settings: Settings, question: Question, ranked: Ranked, hits:
     in secure communication?" finds "security" passages by meaning alone)."""
     if heading_matched:
         return ""
+    if question.expands and ranked.candidates and expands(ranked.candidates[0].text, question.expands):
+        return ""  # the sentence that says what the abbreviation stands for answers
     best_cos = ranked.best_cos
     if question.unknown_names and best_cos < settings.query.abstain_unknown_name:
         return f"the corpus never names {', '.join(question.unknown_names)}"

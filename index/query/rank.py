@@ -15,7 +15,7 @@ import numpy as np
 from index.models import GlossaryEntry, SearchHit
 from index.query.corpus import Corpus, SentenceVectors
 from index.query.retrieve import Retrieved
-from index.query.sentences import expected_type_bonus, in_context, with_antecedent
+from index.query.sentences import expands, expected_type_bonus, in_context, with_antecedent
 from index.query.subjects import names_any, subjects_in_focus
 from index.query.understand import Question
 from index.words import content_words
@@ -92,6 +92,13 @@ def off_subject_last(candidates: list[Candidate], subjects: tuple[str, ...], pen
     return out
 
 
+def expansions_first(candidates: list[Candidate], term: str) -> list[Candidate]:
+    """For "What is X short for?", the sentences that say what X stands for lead, whatever their
+    cosine: a long sentence that expands X in a parenthesis is far in meaning from the question."""
+    first = [c for c in candidates if expands(c.text, term)]
+    return first + [c for c in candidates if c not in first]
+
+
 @dataclass(frozen=True)
 class Ranked:
     """The sentences that may answer, best first, and the best one's cosine to the question."""
@@ -117,6 +124,8 @@ def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> 
     ranked = score_sentences(question.text, qvec, hits, corpus.sentence_vectors_of)
     keep = ranked[: corpus.settings.query.rescore_sentences]
     keep += [c for c in ranked[len(keep):] if is_definition(c, question.asked)][:1]
+    if question.expands:  # "What is weave short for?": the sentence that expands it, wherever it ranks
+        keep += [c for c in ranked[len(keep):] if expands(c.text, question.expands)][:1]
     if retrieved.section is not None:
         first = hits[0]
         keep += [c for c in ranked[len(keep):] if c.hit.passage.id == first.passage.id and c.index == 0][:1]
@@ -124,4 +133,6 @@ def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> 
     subjects = subjects_in_focus(question.subjects, hits)
     if subjects:
         candidates = off_subject_last(candidates, subjects, corpus.settings.query.off_subject_penalty)
+    if question.expands:
+        candidates = expansions_first(candidates, question.expands)
     return Ranked(candidates, max((float(c.vector @ qvec) for c in candidates), default=0.0), subjects)

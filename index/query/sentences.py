@@ -33,6 +33,35 @@ def expected_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
+_EXPANSION_CUE = re.compile(r"^.{0,60}?\b(?:stands? for|(?:is )?short for|abbreviat\w*|means)\b", re.I | re.S)
+
+
+def expands(sentence: str, term: str) -> bool:
+    """Does a sentence say what an abbreviation stands for: the term followed closely by "stands for",
+    "short for" ("weave() (which stands for weighted empirical adaptive variance estimators)"), or
+    beside words whose initials spell it ("generalized additive models (GAMs)")?"""
+    found = re.search(rf"(?<![\w]){re.escape(term)}(?![\w])", sentence, re.I)
+    if found is None:
+        return False
+    if _EXPANSION_CUE.search(sentence[found.end() :]):
+        return True
+    letters = term[:-1].lower() if term[:-1].isupper() and term.endswith("s") else term.lower()  # "GAMs"
+    if not 2 <= len(letters) <= 8:
+        return False
+    name = re.escape(term)
+    before = re.search(rf"((?:[^\W\d_]+[\s-]+)+)\(\s*{name}\s*\)", sentence, re.I)  # words (TERM)
+    inside = re.search(rf"{name}\s*\(([^()]{{3,160}})\)", sentence, re.I)  # TERM (words)
+    return (before is not None and _initials(before.group(1)).endswith(letters)) or (
+        inside is not None and _initials(inside.group(1)) == letters)
+
+
+_SMALL = frozenset({"and", "of", "the", "for", "in", "on", "a", "an", "to", "with", "by", "or"})
+
+
+def _initials(words: str) -> str:
+    return "".join(w[0].lower() for w in re.findall(r"[^\W\d_]+", words) if w.lower() not in _SMALL)
+
+
 def in_context(passage_sentences: list[str], i: int, section: str) -> str:
     """A sentence as embedded for scoring: led by its section heading, and by the sentence before
     when it opens with a pronoun ("He is the ..."), so that it is scored for what it is about."""

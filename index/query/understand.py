@@ -52,6 +52,8 @@ class Question:
     unknown_names: tuple[str, ...] = ()
     # The names it asks about, each by its last word in lower case ("John H. Herz" -> "herz").
     subjects: tuple[str, ...] = ()
+    # The abbreviation "What is X short for?" / "What does X stand for?" asks to expand.
+    expands: str | None = None
 
 
 # A word of the question, hyphens and apostrophes inside it ("Driscoll-Kraay"); unknown_names
@@ -111,6 +113,19 @@ def named_subjects(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k[-1] for k in keys if k))
 
 
+_EXPAND = re.compile(
+    r"^\s*(?:what|which)\s+(?:is|does|do)\s+(?:the\s+)?(?:name\s+)?[\"'“‘]?(?P<term>[\w.+#-]+?)(?:\(\))?[\"'”’]?\s+"
+    r"(?:short\s+for|stands?\s+for|an?\s+abbreviation\s+(?:of|for))\b|"
+    r"^\s*what\s+is\s+the\s+(?:full\s+form|expansion|long\s+form)\s+of\s+[\"'“‘]?(?P<term2>[\w.+#-]+?)[\"'”’]?\s*\??\s*$",
+    re.I)
+
+
+def expansion_asked(text: str) -> str | None:
+    """The abbreviation a question asks to expand: "What is weave short for?" -> "weave"."""
+    m = _EXPAND.match(text)
+    return (m.group("term") or m.group("term2")) if m else None
+
+
 def normalised(text: str) -> str:
     """The question as asked, on one line; "" when it holds no word."""
     text = " ".join(text.split())
@@ -121,7 +136,8 @@ def understand(text: str, vector: np.ndarray, terms: Glossary, knows: Callable[[
     """The question (normalised, at most 2,000 characters) with its intents; `knows` says whether
     the corpus's passages contain a word."""
     return Question(text, vector, bool(ABOUT_A_WORK.search(text)), bool(SOURCE_QUESTION.search(text)),
-                    asked_entry(text, terms, strict=False), unknown_names(text, knows), named_subjects(text))
+                    asked_entry(text, terms, strict=False), unknown_names(text, knows), named_subjects(text),
+                    expansion_asked(text))
 
 
 def asked_entry(question: str, terms: Glossary, strict: bool) -> GlossaryEntry | None:
