@@ -53,6 +53,9 @@ class BuildSettings:
     section_weight: float = 0.5  # BM25 counts a word in a passage's section heading this much
     max_file_bytes: int = 50 * 1024 * 1024
     flat_index_limit: int = 200_000  # above this many passages an HNSW index is built
+    # A symbolic link in a corpus folder to a file or folder outside it is refused unless this is set
+    # (`sourcebook ingest --follow-links`): a link to /etc would otherwise be served by the web app.
+    follow_links: bool = False
 
     def __post_init__(self) -> None:
         if not self.model.strip():

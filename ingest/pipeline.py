@@ -38,6 +38,11 @@ CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 PIPELINE_REVISION = 10
 
 
+def shown(text: str) -> str:
+    """Text with its control and other unprintable characters escaped ("\\n", "\\x1b"), for one-line output."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 @dataclass(frozen=True)
 class FileFailure:
     """One file that failed, or was read only in part: a record for the report, not an exception."""
@@ -46,7 +51,8 @@ class FileFailure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        # Control characters are shown escaped: a file named "a\nerror: b" cannot forge a line of its own.
+        return f"{shown(self.path)}: {shown(self.reason)}"
 
 
 @dataclass
@@ -83,8 +89,9 @@ class IngestReport:
         return head
 
 
-def collect_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileFailure]]:
-    """Expand folders (sorted, hidden files skipped, symlink loops survived) into (path, document id)."""
+def collect_files(paths: list[Path], follow_links: bool = False) -> tuple[list[tuple[Path, str]], list[FileFailure]]:
+    """Expand folders (sorted, hidden files skipped, symlink loops survived) into (path, document id).
+    A symbolic link inside a folder that leads out of it is refused unless `follow_links`."""
     files: list[tuple[Path, str]] = []
     errors: list[FileFailure] = []
     for root in paths:
@@ -93,7 +100,8 @@ def collect_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileF
             continue
         if root.is_dir():
             seen: set[Path] = set()
-            for path in sorted(_walk(root, seen, errors)):
+            inside = None if follow_links else _real(root)
+            for path in sorted(_walk(root, seen, errors, inside)):
                 rel = path.relative_to(root).as_posix()
                 if rel in CONFIG_FILES:
                     continue
@@ -103,10 +111,24 @@ def collect_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileF
     return files, errors
 
 
-def _walk(folder: Path, seen: set[Path], errors: list[FileFailure]) -> list[Path]:
+def _real(path: Path) -> Path | None:
     try:
-        real = folder.resolve(strict=True)
+        return path.resolve(strict=True)
     except (OSError, RuntimeError):
+        return None
+
+
+def _leaves(path: Path, inside: Path | None) -> bool:
+    """Is `path` a symbolic link whose target lies outside the folder `inside` (None: links are followed)?"""
+    if inside is None or not path.is_symlink():
+        return False
+    target = _real(path)
+    return target is not None and not target.is_relative_to(inside)
+
+
+def _walk(folder: Path, seen: set[Path], errors: list[FileFailure], inside: Path | None = None) -> list[Path]:
+    real = _real(folder)
+    if real is None:
         errors.append(FileFailure(str(folder), "broken or looping symbolic link"))
         return []
     if real in seen:
@@ -122,8 +144,12 @@ def _walk(folder: Path, seen: set[Path], errors: list[FileFailure]) -> list[Path
     for child in children:
         if child.name.startswith("."):
             continue
+        if _leaves(child, inside):
+            errors.append(FileFailure(str(child), f"symbolic link to {_real(child)}, outside the corpus folder: "
+                                      "refused (sourcebook ingest --follow-links allows it)"))
+            continue
         if child.is_dir():
-            out.extend(_walk(child, seen, errors))
+            out.extend(_walk(child, seen, errors, inside))
         elif child.is_symlink() and not child.exists():
             errors.append(FileFailure(str(child), "broken or looping symbolic link"))
         else:
@@ -245,7 +271,7 @@ def ingest(
         if on_error:
             on_error(err)
 
-    files, walk_errors = collect_files(paths)
+    files, walk_errors = collect_files(paths, settings.build.follow_links)
     for err in walk_errors:
         fail(err)
     digest = inputs_digest(files, paths, settings.build.max_file_bytes)

@@ -262,3 +262,33 @@ def test_long_line_of_many_sentences_is_cut_whole() -> None:
     assert any("Milena Dvorak" in p.text for p in passages)
     assert all(p.text.endswith(".") and len(p.text) <= Settings().build.max_chars for p in passages)
 
+
+
+def test_symbolic_links_out_of_the_corpus_are_refused_unless_followed(tmp_path: Path) -> None:
+    from ingest.pipeline import collect_files
+
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    corpus.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not for the corpus")
+    (corpus / "own.txt").write_text("kept")
+    (corpus / "inner-link.txt").symlink_to(corpus / "own.txt")  # a link inside the corpus is fine
+    (corpus / "hostname.txt").symlink_to(outside / "secret.txt")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    files, errors = collect_files([corpus])
+    assert sorted(doc for _, doc in files) == ["inner-link.txt", "own.txt"]
+    refused = {Path(e.path).name: e.reason for e in errors}
+    assert set(refused) == {"hostname.txt", "elsewhere"}
+    assert all("outside the corpus folder" in r and "--follow-links" in r for r in refused.values())
+    files, errors = collect_files([corpus], follow_links=True)
+    assert not errors and {"elsewhere/secret.txt", "hostname.txt"} <= {doc for _, doc in files}
+
+
+def test_a_file_name_with_control_characters_is_printed_escaped() -> None:
+    from ingest.pipeline import FileFailure
+
+    failure = FileFailure("corpus/a.txt\nerror: forged.txt\x1b[31m", "empty file")
+    line = f"error: {failure}"
+    assert "\n" not in line and "\x1b" not in line
+    assert line == "error: corpus/a.txt\\nerror: forged.txt\\x1b[31m: empty file"
+    assert str(FileFailure("corpus/notes ü.txt", "empty file")) == "corpus/notes ü.txt: empty file"

@@ -66,7 +66,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
 
     # A bad input as a whole (InputError) is a SourcebookError: main() prints it as one line.
-    report = ingest(paths, Path(args.index), _settings(args), progress=sys.stderr.isatty(),
+    settings = _settings(args).with_(follow_links=True) if args.follow_links else _settings(args)
+    report = ingest(paths, Path(args.index), settings, progress=sys.stderr.isatty(),
                     on_error=report_error, force=args.force)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -268,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "build or update the index from files and folders")
     p.add_argument("paths", nargs="*", help=f"files or folders (default: {default_corpus_dir()})")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--follow-links", action="store_true",
+                   help="follow symbolic links that lead out of a corpus folder (refused by default)")
 
     p = add("ask", cmd_ask, "answer a question from the corpus, with citations")
     p.add_argument("question", help='the question, or "-" to read one per line from standard input')
