@@ -7,6 +7,7 @@ escaping of values, which reading undoes.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import bibtexparser
 from bibtexparser.library import Library
 from bibtexparser.middlewares import SeparateCoAuthors
-from bibtexparser.model import Entry, Field
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
 from bibtexparser.writer import BibtexFormat
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -204,23 +205,58 @@ def _decode(value: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def read_bibtex(document: str, text: str) -> list[Reference]:
+# bibtexparser logs its own "Parsing of … aborted" lines; Sourcebook reports failed entries itself.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+logging.getLogger("bibtexparser").propagate = False
+MAX_FIELD_CHARS = 20_000  # a longer value is cut: decoding LaTeX grows faster than the text
+MAX_PROBLEMS = 20  # problem lines reported a file; the rest are counted
+
+
+def read_bibtex(document: str, text: str, problems: list[str] | None = None) -> list[Reference]:
     """Parse a BibTeX file with bibtexparser; each entry becomes a Reference labelled by its key.
 
     Authors are split on " and " by bibtexparser (braced groups kept whole), LaTeX
     in text fields is decoded, and "--" in pages becomes an en dash as LaTeX prints it.
-    Entries bibtexparser cannot read (or whose key repeats) are skipped.
+    Entries bibtexparser cannot read, whose key repeats or is empty, are left out, each
+    with one line in `problems`; a field over MAX_FIELD_CHARS is cut, with a line.
     """
     library = bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors()])
-    return [_reference(document, entry) for entry in library.entries]
+    found: list[str] = []
+    for block in library.failed_blocks:
+        if isinstance(block, DuplicateBlockKeyBlock):
+            found.append(f"entry at line {_line(block.start_line)} repeats the key {block.key!r}: left out")
+        else:
+            found.append(f"entry at line {_line(block.start_line)} could not be read (unbalanced braces or quotes): "
+                         "left out")
+    refs = []
+    for entry in library.entries:
+        if not entry.key.strip():
+            found.append(f"entry at line {_line(entry.start_line)} has no key: left out")
+            continue
+        refs.append(_reference(document, entry, found))
+    if problems is not None:
+        problems.extend(found[:MAX_PROBLEMS])
+        if len(found) > MAX_PROBLEMS:
+            problems.append(f"and {len(found) - MAX_PROBLEMS} more problem(s) like these")
+    return refs
 
 
-def _reference(document: str, entry: Entry) -> Reference:
+def _line(start: int | None) -> str:
+    """bibtexparser's 0-based start line as a person counts lines."""
+    return str(start + 1) if start is not None else "?"
+
+
+def _reference(document: str, entry: Entry, problems: list[str]) -> Reference:
     values: dict[str, str] = {}
     for f in entry.fields:
         key = f.key.lower()
         if isinstance(f.value, str) and f.value.strip():
-            values[key] = _decode(f.value) if key in _TEXT_FIELDS else f.value.strip()
+            value = f.value
+            if len(value) > MAX_FIELD_CHARS:
+                problems.append(f"entry {entry.key}: field {key} is {len(value):,} characters; cut to "
+                                f"{MAX_FIELD_CHARS:,}")
+                value = value[:MAX_FIELD_CHARS]
+            values[key] = _decode(value) if key in _TEXT_FIELDS else value.strip()
 
     def get(*keys: str) -> str | None:
         return next((values[k] for k in keys if values.get(k)), None)

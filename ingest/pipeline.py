@@ -340,7 +340,10 @@ def _build(
                 pages = ", ".join(map(str, raw.skipped_pages))
                 report.warnings.append(FileFailure(str(path), f"page(s) {pages} failed inside pypdf and were left out"))
             if suffix in BIB_SUFFIXES | CSL_SUFFIXES:
-                refs = parse_bibtex(doc_id, raw.text) if suffix in BIB_SUFFIXES else parse_csl_json(doc_id, raw.text)
+                problems: list[str] = []
+                refs = (parse_bibtex(doc_id, raw.text, problems) if suffix in BIB_SUFFIXES
+                        else parse_csl_json(doc_id, raw.text))
+                report.warnings.extend(FileFailure(str(path), problem) for problem in problems)
                 if not refs:
                     raise InputError("no BibTeX entries found" if suffix in BIB_SUFFIXES else "no CSL-JSON items found")
                 references.extend(refs)

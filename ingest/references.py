@@ -254,6 +254,7 @@ def _author_year_labelled(document: str, entries: list[str]) -> list[Reference]:
 # --- BibTeX -------------------------------------------------------------------------
 
 
-def parse_bibtex(document: str, text: str) -> list[Reference]:
-    """Parse a BibTeX file (with bibtexparser); each entry becomes a Reference labelled by its key."""
-    return read_bibtex(document, text)
+def parse_bibtex(document: str, text: str, problems: list[str] | None = None) -> list[Reference]:
+    """Parse a BibTeX file (with bibtexparser); each entry becomes a Reference labelled by its key;
+    entries left out and fields cut are described in `problems`, a line each."""
+    return read_bibtex(document, text, problems)

@@ -539,3 +539,30 @@ def test_vancouver_and_ieee_numbered_lists_field_by_field() -> None:
     assert fields(refs[1]) == expect(
         authors=("C. L. Glaser", "C. Kaufmann"), year="1998", title="What is the offense-defense balance?",
         container="International Security", volume="22", issue="4", pages="44–82", doi="10.1162/isec.22.4.44")
+
+
+def test_bibtex_entries_left_out_are_reported_a_line_each(capfd: pytest.CaptureFixture[str]) -> None:
+    from index.bibtex import MAX_FIELD_CHARS
+
+    text = ("@book{, title={No key}}\n@article{good, title={Fine}, year={2001}}\n"
+            "@article{broken, title={Unclosed, year=2001\n@misc{good, title={Again}}\n"
+            "@misc{long, title={" + "word " * (MAX_FIELD_CHARS // 2) + "}}\n")
+    problems: list[str] = []
+    refs = parse_bibtex("x.bib", text, problems)
+    assert [r.label for r in refs] == ["good", "long"]
+    assert len(refs[1].title or "") <= MAX_FIELD_CHARS
+    assert sorted(problems) == sorted([
+        "entry at line 1 has no key: left out",
+        "entry at line 3 could not be read (unbalanced braces or quotes): left out",
+        "entry at line 4 repeats the key 'good': left out",
+        f"entry long: field title is {MAX_FIELD_CHARS // 2 * 5:,} characters; cut to {MAX_FIELD_CHARS:,}",
+    ])
+    out, err = capfd.readouterr()
+    assert "Parsing of" not in out + err  # bibtexparser's own lines stay quiet
+
+
+def test_bibtex_problems_are_bounded() -> None:
+    problems: list[str] = []
+    parse_bibtex("x.bib", "".join(f"@book{{, title={{T{i}}}}}\n" for i in range(50)) + "@book{k, title={T}}\n",
+                 problems)
+    assert len(problems) == 21 and problems[-1] == "and 30 more problem(s) like these"
