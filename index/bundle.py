@@ -127,6 +127,7 @@ def write(index_dir: Path, data: BundleData) -> Path:
     gen_name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = index_dir / f".tmp-{gen_name}"
     tmp.mkdir()
+    switched = False
     try:
         n_body = sum(1 for p in data.passages if p.kind == "body")
         if data.embeddings.shape[0] != n_body:
@@ -170,7 +171,14 @@ def write(index_dir: Path, data: BundleData) -> Path:
         _fsync_file(pointer_tmp)
         old = current_generation(index_dir) if (index_dir / "CURRENT").exists() else None
         os.replace(pointer_tmp, index_dir / "CURRENT")
+        switched = True
         _fsync_dir(index_dir)
+    except (OSError, sqlite3.Error) as exc:
+        # A full disk, a read-only folder: one line. Before CURRENT moves, the index stays as it was.
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        state = "the new index is in place" if switched else "the existing index is unchanged"
+        raise BundleError(f"{index_dir}: could not write the index ({reason}); {state}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -214,3 +214,34 @@ def test_no_pickle_anywhere() -> None:
                         and isinstance(k.value, ast.Constant) and k.value.value is False]
                 assert safe, f"{path}:{node.lineno} {node.func.value.id}.{node.func.attr} without allow_pickle=False"
     assert loads >= 1  # the check did find bundle.load_embeddings
+
+
+def test_a_full_disk_is_one_line_and_the_index_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    import index.bundle
+    from index.engine import Engine
+    from ui.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "canal.md").write_text("# Canal\n\nThe Mirelle canal freezes solid every January.\n", encoding="utf-8")
+    assert main(["ingest", str(corpus), "--index", str(tmp_path / "idx")]) == 0
+    before = (tmp_path / "idx" / "CURRENT").read_text()
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(index.bundle.np, "save", full)
+    capsys.readouterr()
+    status = main(["ingest", str(corpus), "--index", str(tmp_path / "idx"), "--force"])
+    err = capsys.readouterr().err
+    assert status != 0 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"error: {tmp_path / 'idx'}: could not write the index (No space left on device); "
+        "the existing index is unchanged")
+    assert (tmp_path / "idx" / "CURRENT").read_text() == before
+    assert not [p for p in (tmp_path / "idx").iterdir() if p.name.startswith(".tmp-")]
+    monkeypatch.undo()
+    assert "January" in Engine(tmp_path / "idx").ask("When does the Mirelle canal freeze?").text
