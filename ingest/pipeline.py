@@ -389,9 +389,12 @@ def _build(
     # References are embedded too, so "Who wrote …?" and "What is the DOI of …?" find them;
     # so are headings that ask a question, whose text answers a question restating them.
     embedder = get_embedder(settings.build.model)
-    ref_vectors = embedder.encode([r.raw for r in references], batch_size=settings.build.batch_size)
     headings = question_headings(body)
+    step(f"embedding {len(references)} references and {len(headings)} question headings", 0.9)
+    encoding = time.perf_counter()  # counted in the summary's embedding time: a long list takes minutes
+    ref_vectors = embedder.encode([r.raw for r in references], batch_size=settings.build.batch_size)
     heading_vectors = embedder.encode([h.question for h in headings], batch_size=settings.build.batch_size)
+    report.embed_seconds += time.perf_counter() - encoding
     report.references, report.glossary = len(references), len(glossary)
     return BundleData(
         settings=settings, model=settings.build.model, dimension=vectors.shape[1], documents=documents,
