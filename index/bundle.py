@@ -21,6 +21,7 @@ and FAISS's own binary format.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -146,6 +147,8 @@ def write(index_dir: Path, data: BundleData) -> Path:
             np.save(fh, sentence_rows.astype(np.int64), allow_pickle=False)
         manifest = {
             "format_version": FORMAT_VERSION,
+            # Each file's SHA-256: a flipped byte or an edited passage is refused on load, never served.
+            "checksums": {name: _sha256(tmp / name) for name in FILES if name != "manifest.json"},
             "model": data.model,
             "dimension": data.dimension,
             "settings": data.settings.to_json(),
@@ -199,6 +202,11 @@ def _sentences_of(data: BundleData, n_body: int) -> tuple[np.ndarray, np.ndarray
     return data.sentence_vectors, data.sentence_rows
 
 
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def _collect(index_dir: Path, keep: set[str]) -> None:
     """Remove generations and temporaries left by earlier runs (the previous live one is kept)."""
     for child in index_dir.iterdir():
@@ -229,10 +237,13 @@ def check_generation(index_dir: Path, model: str | None = None, for_reuse: bool 
         raise BundleError(
             f"{index_dir}: built with model {manifest.get('model')!r}, configured model is {model!r}; {rebuild}"
         )
+    checksums = manifest.get("checksums") or {}  # indexes written before checksums have none
     for name in VECTOR_FILES if for_reuse else FILES:
         f = gen / name
         if not f.exists() or (name != "manifest.json" and f.stat().st_size == 0):
             raise BundleError(f"{index_dir}: {name} is missing or empty; {rebuild}")
+        if name in checksums and _sha256(f) != checksums[name]:
+            raise BundleError(f"{index_dir}: {name} is damaged (it differs from the file written); {rebuild}")
     try:
         con = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True)
         try:

@@ -165,7 +165,27 @@ DAMAGE = {
     "manifest.json removed": lambda g: (g / "manifest.json").unlink(),
     "generation removed": lambda g: shutil.rmtree(g),
     "CURRENT garbage": lambda g: (g.parent / "CURRENT").write_text("../../etc\n"),
+    # Same size, other bytes: only the checksums written with the index can tell.
+    "embeddings.npy byte flipped": lambda g: _flip(g / "embeddings.npy"),
+    "sentences.npy byte flipped": lambda g: _flip(g / "sentences.npy"),
+    "faiss.index byte flipped": lambda g: _flip(g / "faiss.index"),
+    "store.sqlite passage edited": lambda g: _edit_passage(g / "store.sqlite"),
 }
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _edit_passage(path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE passages SET text = 'Edited ' || substr(text, 8) WHERE rowid = (SELECT MIN(rowid) "
+                    "FROM passages)")
+    con.close()
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
