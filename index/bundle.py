@@ -36,7 +36,7 @@ import numpy as np
 
 from index import bm25, store
 from index.errors import SourcebookError
-from index.locks import file_lock
+from index.locks import file_lock, in_use
 from index.settings import Settings
 from index.store import BundleData
 
@@ -208,10 +208,13 @@ def _sha256(path: Path) -> str:
 
 
 def _collect(index_dir: Path, keep: set[str]) -> None:
-    """Remove generations and temporaries left by earlier runs (the previous live one is kept)."""
+    """Remove generations and temporaries left by earlier runs (the previous live one is kept, and so
+    is any an Engine still serves)."""
     for child in index_dir.iterdir():
         if child.name in keep or child.name in ("CURRENT", ".lock"):
             continue
+        if child.name.startswith("gen-") and in_use(child / "manifest.json"):
+            continue  # an Engine still serves it (index/locks.py Lease): a later ingestion collects it
         if child.name.startswith(("gen-", ".tmp-gen-")):
             shutil.rmtree(child, ignore_errors=True)
         elif child.name.startswith(".CURRENT-"):

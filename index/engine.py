@@ -18,6 +18,7 @@ import numpy as np
 from index import bm25, bundle
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
+from index.locks import Lease
 from index.models import Answer, GlossaryEntry, Passage, Reference, SearchHit
 from index.query.abstain import ABSTAIN_TEXT
 from index.query.ask import answer_question
@@ -45,6 +46,8 @@ class Engine:
         self.index_dir = index_dir
         wanted = settings or Settings()
         self.generation, self.manifest = bundle.check_generation(index_dir, model=wanted.build.model)
+        # Held while this Engine lives: later ingestions leave its generation on disk for it.
+        self._lease = Lease(self.generation / "manifest.json")
         built = Settings.from_json(self.manifest.get("settings", {}))
         # Cutting-time settings (and the BM25 weights baked into the postings) come from the
         # bundle; query-time ones from the caller.

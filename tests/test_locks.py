@@ -48,3 +48,44 @@ def test_a_waiting_holder_gets_the_lock_when_it_is_let_go(tmp_path: Path) -> Non
         order.append("second in")
     t.join()
     assert order == ["first done", "second in"]
+
+
+def test_a_lease_is_seen_by_in_use_and_released(tmp_path: Path) -> None:
+    from index.locks import Lease, in_use
+
+    f = tmp_path / "manifest.json"
+    f.write_text("{}")
+    assert not in_use(f) and not in_use(tmp_path / "missing.json")
+    lease = Lease(f)
+    assert in_use(f)
+    second = Lease(f)  # readers share it
+    lease.release()
+    assert in_use(f)
+    second.release()
+    assert not in_use(f)
+
+
+def test_a_long_lived_engine_keeps_serving_after_two_ingestions(tmp_path: Path) -> None:
+    import threading
+
+    from index.engine import Engine
+    from ingest.pipeline import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "canal.md").write_text("# Canal\n\nThe Mirelle canal freezes solid every January.\n", encoding="utf-8")
+    assert not ingest([corpus], tmp_path / "idx").errors
+    engine = Engine(tmp_path / "idx")
+    for _ in range(2):  # two more generations: the first is no longer the live one nor the previous
+        assert not ingest([corpus], tmp_path / "idx", force=True).errors
+    assert engine.generation.is_dir()
+    answers: list[str] = []
+    thread = threading.Thread(target=lambda: answers.append(engine.ask("When does the Mirelle canal freeze?").text))
+    thread.start()
+    thread.join()
+    assert answers and "January" in answers[0]
+    # Released, the old generation is collected by the next ingestion.
+    old = engine.generation
+    engine._lease.release()
+    assert not ingest([corpus], tmp_path / "idx", force=True).errors
+    assert not old.exists()
