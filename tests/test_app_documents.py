@@ -55,6 +55,8 @@ def test_documents_page_lists_documents(app_index: Path, monkeypatch: pytest.Mon
                  'Wikipedia, "Security dilemma"', "left out of answers"):
         assert text in shown, text
     assert f'href="documents?doc={ENCYCLOPEDIA}"' in table
+    # Files are named as they stand in the corpus folder, never by the server's own paths.
+    assert f"<code>{ENCYCLOPEDIA}</code>" in table and str(app_index.parent) not in table and "/corpus/" not in table
     assert not passages(at)  # no document chosen yet
 
 

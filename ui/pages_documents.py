@@ -67,9 +67,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 class DocumentRow:
     """A document's metadata for the list (its text left out)."""
 
-    id: str
+    id: str  # the file's path inside the corpus folder: what the list shows, never the server's own path
     title: str
-    path: str
     source: str | None
     licence: str | None
     body: int
@@ -85,7 +84,7 @@ def document_rows(_engine: Engine, generation: str) -> list[DocumentRow]:
     for d in sorted(_engine.store.documents(), key=lambda d: d.id):
         kinds = [p.kind for p in _engine.store.passages_of(d.id)]
         body = sum(k != "noise" for k in kinds)
-        rows.append(DocumentRow(d.id, d.title, d.path, d.source, d.licence, body, len(kinds) - body))
+        rows.append(DocumentRow(d.id, d.title, d.source, d.licence, body, len(kinds) - body))
     return rows
 
 
@@ -109,7 +108,7 @@ def documents_table_html(rows: list[DocumentRow]) -> str:
     for r in rows:
         count = f"{r.body + r.noise}" + (f" ({r.noise} left out of answers)" if r.noise else "")
         body.append(f'<tr><td><a href="{esc(document_href(r.id))}">{esc(r.title)}</a></td>'
-                    f"<td><code>{esc(r.path)}</code></td><td>{esc(r.source or '—')}</td>"
+                    f"<td><code>{esc(r.id)}</code></td><td>{esc(r.source or '—')}</td>"
                     f"<td>{esc(r.licence or '—')}</td><td>{esc(count)}</td></tr>")
     return f'<table class="sb-documents"><thead><tr>{cells}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -195,7 +194,7 @@ def choose_document(rows: list[DocumentRow], wanted: str) -> DocumentRow | None:
 
 def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
     st.subheader(escape_md(row.title))
-    st.caption(escape_md(" · ".join(x for x in (row.path, row.source, row.licence) if x)))
+    st.caption(escape_md(" · ".join(x for x in (row.id, row.source, row.licence) if x)))
     share_link(document_href(row.id), "Link to this document")
     remove_section(engine, row)
     passages = reading_order(engine, str(engine.generation), row.id)
