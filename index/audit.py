@@ -18,7 +18,7 @@ from typing import Any
 
 from index.identifiers import check_reference
 from index.models import AMBIGUOUS, Passage, Reference
-from index.query.corpus import Corpus
+from index.query.corpus import Corpus, sentences_once
 from index.words import title_key
 
 
@@ -202,26 +202,19 @@ def audit(corpus: Corpus) -> Audit:
     cited_by: dict[str, list[CitingSentence]] = defaultdict(list)
     unresolved: list[UnresolvedMarker] = []
     ambiguous: list[AmbiguousCitation] = []
-    prose_documents: set[str] = set()
     # Every passage kind: a marker in a heading or a passage marked as noise still needs an entry.
     passages: list[Passage] = list(corpus.store.all_passages(kind=None))
-    seen: set[tuple[str, str]] = set()  # overlapping windows of a long paragraph repeat its sentences
-    for p in passages:
-        if p.kind == "body":
-            prose_documents.add(p.document)
-        for s, text in zip(p.sentences, p.sentence_texts(), strict=True):
-            if (p.document, text) in seen:
+    prose_documents = {p.document for p in passages if p.kind == "body"}
+    for p, i, text in sentences_once(passages):
+        for label in dict.fromkeys(p.sentences[i].refs):
+            if AMBIGUOUS in label:
+                ambiguous.append(AmbiguousCitation(p.document, tuple(label.split(AMBIGUOUS)), p.id, text))
                 continue
-            seen.add((p.document, text))
-            for label in dict.fromkeys(s.refs):
-                if AMBIGUOUS in label:
-                    ambiguous.append(AmbiguousCitation(p.document, tuple(label.split(AMBIGUOUS)), p.id, text))
-                    continue
-                ref = corpus.reference_for(p.document, label)
-                if ref is None:
-                    unresolved.append(UnresolvedMarker(p.document, label, p.id, text))
-                else:
-                    cited_by[ref.id].append(CitingSentence(p.id, p.document, text))
+            ref = corpus.reference_for(p.document, label)
+            if ref is None:
+                unresolved.append(UnresolvedMarker(p.document, label, p.id, text))
+            else:
+                cited_by[ref.id].append(CitingSentence(p.id, p.document, text))
     audited = tuple(ReferenceAudit(r, tuple(cited_by.get(r.id, ())), tuple(reference_problems(r))) for r in refs)
     # A bibliography file (BibTeX) has no prose of its own: its entries cannot be cited
     # by a marker, so they are not reported as uncited.

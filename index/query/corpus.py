@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +15,17 @@ from index.settings import Settings
 from index.store import Store
 
 SentenceVectors = Callable[[SearchHit], np.ndarray]  # a hit's sentence vectors, one row per sentence
+
+
+def sentences_once(passages: Iterable[Passage]) -> Iterator[tuple[Passage, int, str]]:
+    """(passage, sentence index, text) of each sentence of the passages, a sentence of a document
+    once: overlapping windows of a long paragraph repeat its sentences."""
+    seen: set[tuple[str, str]] = set()
+    for p in passages:
+        for i, text in enumerate(p.sentence_texts()):
+            if (p.document, text) not in seen:
+                seen.add((p.document, text))
+                yield p, i, text
 
 
 @dataclass
@@ -79,15 +90,9 @@ class Corpus:
         return tuple(r for r in found if r is not None)
 
     def citing(self, ref: Reference) -> list[tuple[Passage, int]]:
-        """(passage, sentence index) of every sentence that cites a reference, each once (overlapping
-        windows of a long paragraph repeat its sentences)."""
-        out: dict[str, tuple[Passage, int]] = {}
-        for p in self.store.passages_of(ref.document):
-            if p.kind == "body":
-                for i, (s, text) in enumerate(zip(p.sentences, p.sentence_texts(), strict=True)):
-                    if ref.label in s.refs:
-                        out.setdefault(text, (p, i))
-        return list(out.values())
+        """(passage, sentence index) of every sentence that cites a reference, each once."""
+        body = (p for p in self.store.passages_of(ref.document) if p.kind == "body")
+        return [(p, i) for p, i, text in sentences_once(body) if ref.label in p.sentences[i].refs]
 
     def terms_in(self, text: str) -> list[GlossaryEntry]:
         """Glossary entries whose term or alias occurs in a text, in order of first occurrence."""
