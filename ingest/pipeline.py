@@ -323,7 +323,6 @@ def _build(
         fail(FileFailure("manifest.toml", str(exc)))
         meta = {}
     documents: list[Document] = []
-    references: list[Reference] = []
     library: list[Reference] = []  # the entries of library exports (.bib, CSL-JSON) in the corpus
     structure: dict[str, tuple[Block, ...]] = {}  # blocks found by a layout-aware reader, by document
     for n, (path, doc_id) in enumerate(files):
@@ -346,7 +345,6 @@ def _build(
                 report.warnings.extend(FileFailure(str(path), problem) for problem in problems)
                 if not refs:
                     raise InputError("no BibTeX entries found" if suffix in BIB_SUFFIXES else "no CSL-JSON items found")
-                references.extend(refs)
                 library.extend(refs)
                 continue
         except InputError as exc:
@@ -364,11 +362,10 @@ def _build(
         if raw.blocks is not None:
             structure[doc_id] = raw.blocks
     step("cutting passages", 0.5)
-    passages = _passages(documents, references, settings, structure)
+    parsed: list[Reference] = []  # the entries of the documents' own reference lists
+    passages = _passages(documents, parsed, settings, structure)
     # Entries parsed from the documents' lists take what they lack from a matching library entry.
-    listed = {id(r) for r in library}
-    references = [r for r in references if id(r) in listed] + enrich(
-        [r for r in references if id(r) not in listed], library)
+    references = library + enrich(parsed, library)
     body = [p for p in passages if p.kind == "body"]
     noise = [p for p in passages if p.kind != "body"]
     step(f"embedding {len(body)} passages (unchanged ones are reused)", 0.6)
