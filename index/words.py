@@ -18,6 +18,9 @@ from collections.abc import Iterable
 # ASCII letters and digits, matched in lower-cased (or casefolded) text: the words of the loose,
 # punctuation-blind comparisons below (content words, titles, duplicate paragraphs, eval evidence).
 ASCII_WORD = re.compile(r"[a-z0-9]+")
+# Letters and digits, any script, without apostrophes or hyphens: the words of a name a question
+# asks about ("as.Date" -> "as", "date") and of the texts it is looked for in (index/query/subjects.py).
+NAME_WORD = re.compile(r"[^\W_]+")
 # A word of a glossary term: letters and digits, with inner apostrophes ("prisoner's"). Underscores
 # are not word characters here, so identifiers are cut apart and then refused as matches.
 TERM_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")

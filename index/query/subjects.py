@@ -7,14 +7,13 @@ import re
 from collections.abc import Sequence
 
 from index.models import SearchHit
-
-_WORD = re.compile(r"[^\W_]+")
+from index.words import NAME_WORD
 
 
 def names_any(text: str, keys: tuple[str, ...]) -> bool:
     """Does a text name one of the question's subjects (keys in lower case, see understand.named_subjects)?"""
     lowered = text.lower()
-    if set(keys) & set(_WORD.findall(lowered)):
+    if set(keys) & set(NAME_WORD.findall(lowered)):
         return True
     return any(re.search(rf"(?<!\w){re.escape(k)}(?![\w#+])", lowered) for k in keys if not k.isalnum())
 
@@ -25,6 +24,6 @@ def subjects_in_focus(subjects: tuple[str, ...], hits: Sequence[SearchHit]) -> t
     "lme4" in the lme4 paper) goes without saying in its sentences."""
     if not hits:
         return ()
-    titled = set().union(*(_WORD.findall((h.passage.title or "").lower()) for h in hits))
-    everywhere = set.intersection(*(set(_WORD.findall(h.passage.text.lower())) for h in hits))
+    titled = set().union(*(NAME_WORD.findall((h.passage.title or "").lower()) for h in hits))
+    everywhere = set.intersection(*(set(NAME_WORD.findall(h.passage.text.lower())) for h in hits))
     return tuple(s for s in subjects if s not in titled and s not in everywhere)

@@ -15,6 +15,7 @@ import numpy as np
 
 from index.glossary import Glossary
 from index.models import GlossaryEntry
+from index.words import NAME_WORD
 
 # Questions about the bibliography rather than the subject.
 SOURCE_QUESTION = re.compile(
@@ -78,7 +79,6 @@ def unknown_names(text: str, knows: Callable[[str], bool]) -> tuple[str, ...]:
 
 
 _INITIAL = re.compile(r"^[A-Z]\.$")
-_TOKEN = re.compile(r"[^\W_]+")
 _SYMBOL_NAME = re.compile(r"^[A-Z][#+]+$")  # "C#", "C++": a letter is a name by its symbols
 _ENDS_SENTENCE = re.compile(r"(?:[?!]|[^\W\d]{2,}\.)[\"'”’)]*$")  # "up." and "up?", never "H." or "e.g."
 
@@ -108,7 +108,7 @@ def named_subjects(text: str) -> tuple[str, ...]:
             out.append(run[-1])
             run = []
     # A name's key is its last word of two letters or more: "Driscoll-Kraay" -> "kraay", "as.Date" -> "date".
-    keys = ([w.lower()] if _SYMBOL_NAME.match(w) else [t for t in _TOKEN.findall(w.lower()) if len(t) > 1
+    keys = ([w.lower()] if _SYMBOL_NAME.match(w) else [t for t in NAME_WORD.findall(w.lower()) if len(t) > 1
                                                         and not t.isdigit()] for w in out)
     return tuple(dict.fromkeys(k[-1] for k in keys if k))
 
