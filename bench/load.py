@@ -62,6 +62,7 @@ class Phase:
     errors: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
     wall: float = 0.0
+    memory: tuple[float, float, float] | None = None  # the server's RSS in MB: start, peak, end (phase 2)
 
     @property
     def asks(self) -> int:
@@ -353,6 +354,33 @@ def collect(results: Any, procs: list[Any]) -> list[tuple[int, float, float, lis
     return collected
 
 
+class RssSampler:
+    """Samples a process's resident memory (MB, from /proc) twice a second until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.samples, self._done = pid, [self.rss()], threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def rss(self) -> float:
+        with contextlib.suppress(OSError), open(f"/proc/{self.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _run(self) -> None:
+        while not self._done.wait(0.5):
+            self.samples.append(self.rss())
+
+    def stop(self) -> tuple[float, float, float]:
+        """(at the start, the peak, at the end) in MB."""
+        self._done.set()
+        self._thread.join()
+        self.samples.append(self.rss())
+        return self.samples[0], max(self.samples), self.samples[-1]
+
+
 def served(index: Path, questions: list[str], reference: list[Record], clients: int, repeat: int, seed: int,
            port: int) -> Phase:
     """Phase 2: client processes asking through a running `sourcebook serve`."""
@@ -374,9 +402,11 @@ def served(index: Path, questions: list[str], reference: list[Record], clients: 
             # Variant numbers n+1, n+1+clients, ...: unique across clients, never 0 (the plain text).
             args = (n, port, questions, order, n + 1, clients, barrier, results)
             procs.append(ctx.Process(target=client_main, args=args, name=f"load-client-{n}"))
+        memory = RssSampler(server.pid)  # the server's resident memory while the clients ask
         for p in procs:
             p.start()
         collected = collect(results, procs)
+        phase.memory = memory.stop()
     finally:
         stop_server(server)
     starts = [start for _, start, _, _ in collected if start]
@@ -408,6 +438,9 @@ def report(phases: list[Phase]) -> bool:
         rate = len(ph.latencies) / ph.wall if ph.wall else 0.0
         print(f"{ph.name:34} {ph.asks:6d} {len(ph.errors):6d} {len(ph.mismatches):8d} {rate:7.1f} "
               f"{percentile(ms, 50):8.1f} {percentile(ms, 95):8.1f} {percentile(ms, 99):8.1f}")
+        if ph.memory:
+            print(f"    server memory: {ph.memory[0]:.0f} MB at the start, {ph.memory[1]:.0f} MB at most, "
+                  f"{ph.memory[2]:.0f} MB at the end, over {ph.wall:.0f} s")
         for problem in (ph.errors + ph.mismatches)[:5]:
             print(f"    {problem[:400]}", file=sys.stderr)
         ok = ok and not ph.errors and not ph.mismatches

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from index import bm25, store
-from index.errors import SourcebookError
+from index.errors import BundleError
 from index.locks import file_lock, in_use
 from index.settings import Settings
 from index.store import BundleData
@@ -46,10 +46,6 @@ FILES = (*VECTOR_FILES, "faiss.index", *bm25.FILES)
 # Formats whose vectors an ingestion may reuse: 4 added the BM25 postings and 5 page labels and
 # section paths; neither changed a vector.
 REUSABLE_FORMATS = (3, 4, FORMAT_VERSION)
-
-
-class BundleError(SourcebookError):
-    """An index folder that cannot be used as it is; the message says how to rebuild it."""
 
 
 class LockedError(BundleError):

@@ -1,9 +1,9 @@
 """Settings, split by concern and checked when made, with defaults that work.
 
-`Settings` holds four parts: `build` (how files are cut, embedded and indexed; stored in
+`Settings` holds five parts: `build` (how files are cut, embedded and indexed; stored in
 each bundle's manifest, so an index says how it was built), `query` (retrieval, answers,
-abstention), `claims` (the claim checker's thresholds) and `upload` (files added from the
-browser). The environment is read here and nowhere else (`Environment`).
+abstention), `claims` (the claim checker's thresholds), `upload` (files added from the
+browser) and `read` (the limits a file is read under). The environment is read here and nowhere else (`Environment`).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ class BuildSettings:
 
     model: str = DEFAULT_MODEL
     batch_size: int = 64
-    # The web app's progress bar moves once per this many newly embedded passages (~10 s of work
-    # on 2 cores); each chunk is still sorted by length and batched by the model as a whole would be.
+    # Passages are embedded this many at a time (~10 s of work on 2 cores): the web app's progress
+    # bar moves once a chunk, and memory holds one chunk's token vectors (~200 MB), not the corpus's.
     embed_chunk: int = 512
     # Passages: sentences are packed up to max_chars; consecutive passages of one
     # paragraph share `overlap_sentences` sentences so a fact on a seam is whole in one.
@@ -157,6 +157,25 @@ class ClaimSettings:
 
 
 @dataclass(frozen=True)
+class ReadSettings:
+    """How files are read: each in a worker process under a memory and a time limit (ingest/sandbox.py),
+    so a hostile file costs one error line, never the machine. The defaults fit a laptop: the largest
+    real PDF tried (lme4's 51-page article) takes 55 MB and 3 s to read."""
+
+    workers: int = 2  # files read at once, each in its own process
+    memory_mb: int = 1024  # address space a reading process may add to what it holds when it starts
+    seconds: float = 300.0  # wall time for reading one file
+    # A PDF page whose drawing instructions inflate past this is left out before it is parsed (real
+    # pages measured: at most 0.4 MB); so is every page once a document's content passes the second.
+    max_page_content_bytes: int = 16_000_000
+    max_pdf_content_bytes: int = 128_000_000
+
+    def __post_init__(self) -> None:
+        _check(self, {"workers": (1, 256), "memory_mb": (64, 2**22), "seconds": (0.1, 10**6),
+                      "max_page_content_bytes": (1, 2**40), "max_pdf_content_bytes": (1, 2**40)})
+
+
+@dataclass(frozen=True)
 class UploadSettings:
     """Files added from the browser (ingest/upload.py)."""
 
@@ -168,7 +187,7 @@ class UploadSettings:
         _check(self, {"max_upload_bytes": (1, 2**40)})
 
 
-Part = TypeVar("Part", BuildSettings, QuerySettings, ClaimSettings, UploadSettings)
+Part = TypeVar("Part", BuildSettings, QuerySettings, ClaimSettings, UploadSettings, ReadSettings)
 
 
 def _part(cls: type[Part], data: Any) -> Part:
@@ -185,6 +204,7 @@ class Settings:
     query: QuerySettings = field(default_factory=QuerySettings)
     claims: ClaimSettings = field(default_factory=ClaimSettings)
     upload: UploadSettings = field(default_factory=UploadSettings)
+    read: ReadSettings = field(default_factory=ReadSettings)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -192,12 +212,13 @@ class Settings:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Settings:
         return cls(_part(BuildSettings, data.get("build")), _part(QuerySettings, data.get("query")),
-                   _part(ClaimSettings, data.get("claims")), _part(UploadSettings, data.get("upload")))
+                   _part(ClaimSettings, data.get("claims")), _part(UploadSettings, data.get("upload")),
+                   _part(ReadSettings, data.get("read")))
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with fields changed by name, whichever part holds them (`with_(k=8, max_chars=300)`)."""
         parts: dict[str, Any] = {"build": self.build, "query": self.query, "claims": self.claims,
-                                 "upload": self.upload}
+                                 "upload": self.upload, "read": self.read}
         updates: dict[str, dict[str, Any]] = {}
         for name, value in changes.items():
             if name in parts:

@@ -7,6 +7,7 @@ to fit in memory; each thread gets its own read-only connection.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import BundleError
 from index.models import (
     Document,
     GlossaryEntry,
@@ -135,8 +137,23 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        # The file as it was when its checksum was verified (bundle.verified, just before): a passage is
+        # read only while the file is still that one, so an edit made while the app runs is never quoted.
+        self._signature = self._stat()
+
+    def _stat(self) -> tuple[int, int, int]:
+        st = os.stat(self.path)
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    def _checked(self) -> None:
+        if self._stat() != self._signature:
+            index = self.path.parent.parent
+            raise BundleError(f"{index}: {self.path.parent.name}/store.sqlite changed after it was verified; "
+                              f"rebuild it with `sourcebook ingest --index {index}`")
 
     def _con(self) -> sqlite3.Connection:
+        """This thread's connection, once the file is checked to be the one verified (a stat, ~2 µs)."""
+        self._checked()
         con = getattr(self._local, "con", None)
         if con is None:
             con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)

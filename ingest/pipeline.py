@@ -18,6 +18,7 @@ import numpy as np
 
 from index import bundle
 from index.embedder import get_embedder
+from index.errors import shown
 from index.models import Document, GlossaryEntry, Passage, Provenance, Reference
 from index.query.sections import question_headings
 from index.settings import BuildSettings, Settings
@@ -25,10 +26,11 @@ from index.store import BundleData, Store
 from ingest.chunk import Para, pack, paragraphs
 from ingest.citations import AuthorYear
 from ingest.glossary import build_glossary
-from ingest.library import enrich, parse_csl_json
+from ingest.library import enrich
 from ingest.noise import repeated_blocks
-from ingest.readers import BIB_SUFFIXES, CSL_SUFFIXES, READS, SUPPORTED, InputError, RawText, read_any
-from ingest.references import find_references, parse_bibtex
+from ingest.readers import READS, SUPPORTED, InputError, RawText
+from ingest.references import find_references
+from ingest.sandbox import read_all
 from ingest.text import Block
 from ingest.text import blocks as text_blocks
 
@@ -36,11 +38,6 @@ CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
 # holds, so that an "unchanged" corpus is rebuilt by a newer Sourcebook.
 PIPELINE_REVISION = 10
-
-
-def shown(text: str) -> str:
-    """Text with its control and other unprintable characters escaped ("\\n", "\\x1b"), for one-line output."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 @dataclass(frozen=True)
@@ -325,33 +322,26 @@ def _build(
     documents: list[Document] = []
     library: list[Reference] = []  # the entries of library exports (.bib, CSL-JSON) in the corpus
     structure: dict[str, tuple[Block, ...]] = {}  # blocks found by a layout-aware reader, by document
-    for n, (path, doc_id) in enumerate(files):
-        # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
-        step(f"reading {doc_id}", 0.5 * n / max(len(files), 1))
-        suffix = path.suffix.lower()
-        if suffix not in SUPPORTED:
-            kind = suffix or "(none)"
+    readable = []
+    for path, doc_id in files:
+        if path.suffix.lower() in SUPPORTED:
+            readable.append((path, doc_id))
+        else:
+            kind = path.suffix.lower() or "(none)"
             fail(FileFailure(str(path), f"unsupported file type {kind}; Sourcebook reads {READS}"))
+    ids = dict(readable)
+    # Each file is read in a worker process under settings.read's limits (ingest/sandbox.py).
+    for n, outcome in enumerate(read_all(readable, settings.build.max_file_bytes, settings.read)):
+        path, doc_id = outcome.path, ids[outcome.path]
+        # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
+        step(f"read {doc_id}", 0.5 * (n + 1) / max(len(readable), 1))
+        if outcome.reading is None:
+            fail(FileFailure(str(path), outcome.error or "could not be read"))
             continue
-        try:
-            raw = read_any(path, settings.build.max_file_bytes)
-            if raw.skipped_pages:
-                pages = ", ".join(map(str, raw.skipped_pages))
-                report.warnings.append(FileFailure(str(path), f"page(s) {pages} failed inside pypdf and were left out"))
-            if suffix in BIB_SUFFIXES | CSL_SUFFIXES:
-                problems: list[str] = []
-                refs = (parse_bibtex(doc_id, raw.text, problems) if suffix in BIB_SUFFIXES
-                        else parse_csl_json(doc_id, raw.text))
-                report.warnings.extend(FileFailure(str(path), problem) for problem in problems)
-                if not refs:
-                    raise InputError("no BibTeX entries found" if suffix in BIB_SUFFIXES else "no CSL-JSON items found")
-                library.extend(refs)
-                continue
-        except InputError as exc:
-            fail(FileFailure(str(path), str(exc)))
-            continue
-        except Exception as exc:  # a parser bug must not stop the other files
-            fail(FileFailure(str(path), f"could not be read ({type(exc).__name__}: {exc})"[:200]))
+        raw = outcome.reading.raw
+        report.warnings.extend(FileFailure(str(path), w) for w in raw.warnings + outcome.reading.problems)
+        if outcome.reading.library:
+            library.extend(outcome.reading.references)
             continue
         m = meta.get(doc_id, {})
         documents.append(
@@ -447,9 +437,10 @@ def _embed(
 ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
     """Passage vectors, their content keys, and the sentence vectors with each passage's first row.
 
-    With `on_chunk` (the web app's progress bar), new passages are embedded `embed_chunk` at a
-    time and each chunk reported: embedding is most of an ingestion, and a bar that stands
-    still for minutes looks broken. Without it, in one call (the command line's own bar)."""
+    New passages are embedded `embed_chunk` at a time: the model's token vectors of a chunk (256 x 384
+    floats a passage) are let go before the next, so memory does not grow with the corpus (a 4 MB
+    line took 2.3 GB in one call). `on_chunk` (the web app's progress bar) hears of each chunk:
+    embedding is most of an ingestion, and a bar that stands still for minutes looks broken."""
     embedder = get_embedder(settings.build.model)
     texts = [embed_text(p, settings) for p in body]
     keys = [embed_key(settings.build.model, t) for t in texts]
@@ -461,7 +452,7 @@ def _embed(
     per_passage: list[np.ndarray] = [np.zeros((0, embedder.dimension), dtype=np.float32)] * len(body)
     if todo:
         started = time.perf_counter()
-        size = settings.build.embed_chunk if on_chunk else len(todo)
+        size = settings.build.embed_chunk
         for at in range(0, len(todo), size):
             part = todo[at:at + size]
             fresh, fresh_sentences = embedder.encode_passages(

@@ -32,7 +32,8 @@ class RawText:
     page_starts: tuple[int, ...]
     sha256: str
     pdf_title: str | None = None
-    skipped_pages: tuple[int, ...] = ()  # 1-based PDF pages that failed inside pypdf and were left out
+    # What was left out and why, one short line each ("page(s) 2 failed inside pypdf and were left out").
+    warnings: tuple[str, ...] = ()
     # Structure found by a layout-aware reader (PDF); None: cut the text into blocks by its lines.
     blocks: tuple[Block, ...] | None = None
     page_labels: tuple[str | None, ...] = ()  # the printed label of each page (None: unknown)
@@ -60,11 +61,12 @@ def size_checked(path: Path, max_bytes: int) -> bytes:
         raise InputError(f"{_mb(size)} is {too_big}")
     try:
         with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+            # read(n) sets aside n bytes at once: ask for the size found (one more to see growth), not the cap.
+            data = fh.read(size + 1)
     except OSError as exc:
         raise InputError(f"cannot read it ({exc.strerror or exc})") from exc
-    if len(data) > max_bytes:
-        raise InputError(f"grew while being read; {too_big}")
+    if len(data) > size:
+        raise InputError("grew while being read; add it again once it is complete")
     if not data:
         raise InputError("empty file")
     return data
@@ -111,13 +113,14 @@ def markdown_structure(text: str) -> tuple[Block, ...] | None:
         return None
 
 
-def read_any(path: Path, max_bytes: int) -> RawText:
-    """Read a supported file; InputError with a short reason otherwise."""
+def read_any(path: Path, max_bytes: int, page_budget: int = 16_000_000, pdf_budget: int = 128_000_000) -> RawText:
+    """Read a supported file; InputError with a short reason otherwise. A PDF's pages are read within
+    the budgets of inflated content (settings.read), per page and per document."""
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
         from ingest.pdf.reader import read_pdf  # the PDF reader builds on this module's checks
 
-        return read_pdf(path, max_bytes)
+        return read_pdf(path, max_bytes, page_budget, pdf_budget)
     if suffix in TEXT_SUFFIXES | BIB_SUFFIXES | CSL_SUFFIXES:
         return read_text_file(path, max_bytes)
     raise InputError(f"unsupported file type {suffix or '(none)'}; Sourcebook reads {READS}")

@@ -92,12 +92,11 @@ def test_upload_ingests_and_reports_each_file(writable: tuple[Path, Path], monke
 
 def test_a_pdf_read_in_part_is_added_with_a_warning(writable: tuple[Path, Path],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.test_hostile import EXPLODE, _pdf, make_pages_explode
+    from tests.pdfs import EXPLODE, text_pdf
 
-    make_pages_explode(monkeypatch)
     _, index = writable
     at = open_page(index, monkeypatch, DOCS_PAGE)
-    pdf = _pdf("The Tarnow ferry crosses the lake at dawn", EXPLODE)
+    pdf = text_pdf("The Tarnow ferry crosses the lake at dawn", EXPLODE)
     at.file_uploader[0].set_value(("Ferry.pdf", pdf, "application/pdf")).run()
     at.button(key="ingest_uploads").click().run()
     assert not at.exception and not at.error, at.exception

@@ -223,6 +223,21 @@ def test_out_of_corpus_question_abstains(corpus_site: Server, page: Page) -> Non
     expect(page.locator(".sb-citation mark")).to_have_count(0)  # nothing is quoted as an answer
 
 
+def test_no_request_leaves_the_machine(corpus_site: Server, page: Page) -> None:
+    """Every page, an answer and a glossary entry load from the server alone (no font or icon CDN)."""
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(corpus_site.page_url(q=DILEMMA_QUESTION))
+    expect(page.locator(".sb-answer")).to_contain_text("fear for their own security")
+    for path in ("glossary", "citations", "documents"):
+        page.goto(corpus_site.page_url(path))
+        page.get_by_test_id("stSidebar").wait_for()
+    page.wait_for_load_state("networkidle")
+    local = urlsplit(corpus_site.url).hostname
+    away = [u for u in requested if not u.startswith(("data:", "blob:")) and urlsplit(u).hostname != local]
+    assert requested and not away, away
+
+
 # --- links out of an answer ------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ only), creates a marker file and waits there; the parent waits for the marker, t
 from __future__ import annotations
 
 import ast
+import errno
 import os
 import shutil
 import signal
@@ -205,6 +206,21 @@ def test_damaged_index_is_refused_in_one_line(
     assert "sourcebook ingest" in lines[0], lines[0]
 
 
+def test_a_passage_edited_while_the_index_is_served_is_never_quoted(corpus_index: Path, tmp_path: Path) -> None:
+    """The load-time checksums cannot see an edit made later; the store checks its file before each read."""
+    from index.errors import BundleError
+
+    index = tmp_path / "idx"
+    shutil.copytree(corpus_index, index)
+    engine = Engine(index)
+    assert not engine.ask(QUESTIONS[0]).abstained
+    gen = current_generation(index)
+    assert gen is not None
+    _edit_passage(gen / "store.sqlite")
+    with pytest.raises(BundleError, match="store.sqlite changed after it was verified; rebuild it with"):
+        engine.ask(QUESTIONS[0])
+
+
 def _project_sources() -> list[Path]:
     skip = {".venv", ".git", "node_modules", "build", "dist"}
     return [p for p in ROOT.rglob("*.py") if not skip & set(p.relative_to(ROOT).parts)]
@@ -265,3 +281,23 @@ def test_a_full_disk_is_one_line_and_the_index_stays(tmp_path: Path, monkeypatch
     assert not [p for p in (tmp_path / "idx").iterdir() if p.name.startswith(".tmp-")]
     monkeypatch.undo()
     assert "January" in Engine(tmp_path / "idx").ask("When does the Mirelle canal freeze?").text
+
+
+@pytest.mark.parametrize("code, reason", [(errno.EROFS, "Read-only file system"), (errno.EACCES, "Permission denied")])
+def test_an_index_folder_that_cannot_be_made_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], code: int, reason: str
+) -> None:
+    """A read-only filesystem or a folder without permission (root passes permission checks, so the
+    operating system's refusal is injected): one `error: PATH: reason` line, exit 2, nothing written."""
+    target = tmp_path / "mounted" / "idx"
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> None:
+        raise OSError(code, reason, str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    status = main(["ingest", str(CORPUS), "--index", str(target)])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert err.strip().splitlines() == [f"error: {target}: {reason}"]
+    monkeypatch.undo()
+    assert not target.exists()

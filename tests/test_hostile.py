@@ -25,6 +25,7 @@ from ingest.pipeline import _passages
 from ingest.readers import InputError, read_any
 
 from .conftest import CORPUS
+from .pdfs import EXPLODE, text_pdf
 
 CAP = 1_000_000  # a small cap, so the oversized file is only 2 MB
 
@@ -80,7 +81,6 @@ def _sentences(n: int, fact: str) -> str:
     return " ".join(out)
 
 
-EXPLODE = "Detonator page marker text."
 # name -> (writer, reason expected on its error line, or None when the file must be ingested)
 Maker = Callable[[Path], Any]
 FACTS = {
@@ -97,21 +97,6 @@ FACTS = {
     "folder.txt/inside.md": ("Quillon beetles hibernate inside hollow birch stumps during winter.",
                              "Where do Quillon beetles hibernate?"),
 }
-
-
-def make_pages_explode(mp: pytest.MonkeyPatch) -> None:
-    """pypdf fails on every page holding EXPLODE, as it does on a page with a broken font resource."""
-    from pypdf import PageObject
-
-    original = PageObject.extract_text
-
-    def exploding(self: Any, *args: Any, **kwargs: Any) -> str:
-        text = str(original(self, *args, **kwargs))
-        if EXPLODE in text:
-            raise KeyError("/Font resource missing (simulated pypdf failure)")
-        return text
-
-    mp.setattr(PageObject, "extract_text", exploding)
 
 
 def _files() -> dict[str, tuple[Maker, str | None]]:
@@ -131,8 +116,8 @@ def _files() -> dict[str, tuple[Maker, str | None]]:
                        "password is needed"),
         "open-locked.pdf": (lambda p: p.write_bytes(_encrypted(FACTS["open-locked.pdf"][0], "")), None),
         "textless.pdf": (lambda p: p.write_bytes(_pdf(None, rect=True)), "no text layer"),
-        "explodes.pdf": (lambda p: p.write_bytes(_pdf(EXPLODE)), "failed inside pypdf"),
-        "half-explodes.pdf": (lambda p: p.write_bytes(_pdf(FACTS["half-explodes.pdf"][0], EXPLODE)), None),
+        "explodes.pdf": (lambda p: p.write_bytes(text_pdf(EXPLODE)), "failed inside pypdf"),
+        "half-explodes.pdf": (lambda p: p.write_bytes(text_pdf(FACTS["half-explodes.pdf"][0], EXPLODE)), None),
         "notes ü $(rm -rf) ;&.txt": (lambda p: p.write_text(FACTS["notes ü $(rm -rf) ;&.txt"][0]), None),
     }
 
@@ -156,7 +141,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (folder / "self-link.txt").symlink_to(folder / "self-link.txt")  # a link to itself
 
     mp = pytest.MonkeyPatch()
-    make_pages_explode(mp)
     mp.setattr(cli, "_settings", lambda args: Settings().with_(max_file_bytes=CAP))
     err_buf, out_buf = io.StringIO(), io.StringIO()
     mp.setattr("sys.stderr", err_buf)

@@ -230,12 +230,29 @@ def test_add_uploads_when_the_index_is_busy(tmp_path: Path, corpus: Path) -> Non
 def test_a_pdf_read_in_part_is_added_with_a_warning(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
                                                     ) -> None:
     """As the command line warns, the page says which pages of an upload were left out."""
-    from tests.test_hostile import EXPLODE, _pdf, make_pages_explode
+    from tests.pdfs import EXPLODE, text_pdf
 
-    make_pages_explode(monkeypatch)
-    upload = Upload("Ferry timetable.pdf", _pdf("The Tarnow ferry crosses the lake at dawn", EXPLODE))
+    upload = Upload("Ferry timetable.pdf", text_pdf("The Tarnow ferry crosses the lake at dawn", EXPLODE))
     result = add_uploads(corpus, tmp_path / "index", [upload])
     assert not result.problems and [s.name for s in result.added] == ["Ferry timetable.pdf"]
     doc_id = result.added[0].doc_id
     assert [str(w) for w in result.warnings] == [
         f"Ferry timetable.pdf ({doc_id}): page(s) 2 failed inside pypdf and were left out"]
+
+
+def test_an_upload_that_inflates_to_gigabytes_is_refused_without_the_server_holding_it(
+        tmp_path: Path, corpus: Path) -> None:
+    """The issue's bomb as an upload: 2.5 MB, forty pages of 64 MB each (2.6 GB read in process)."""
+    import resource
+
+    from tests.pdfs import bomb_pdf
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB
+    upload = Upload("Bomb.pdf", bomb_pdf(40, 64 * 2**20))
+    assert len(upload.data) < 3_000_000
+    result = add_uploads(corpus, tmp_path / "index", [upload])
+    assert not result.added and len(result.problems) == 1
+    assert str(result.problems[0]).endswith(
+        "no page could be read (page(s) 1-40 left out: their content inflates to more than 16 MB a page "
+        "(settings.read.max_page_content_bytes))")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 200 * 1024  # this process grew < 200 MB

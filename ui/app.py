@@ -231,7 +231,9 @@ PAGES: list[tuple[Callable[[], None] | str, str, str, str | None]] = [
 
 
 def main() -> None:
-    st.set_page_config(page_title="Sourcebook", page_icon=":material/menu_book:", layout="wide")
+    # An emoji, drawn by the browser: a ":material/…:" page icon is fetched from fonts.gstatic.com,
+    # which fails offline and tells a public server that the app was opened.
+    st.set_page_config(page_title="Sourcebook", page_icon="📖", layout="wide")
     pages = [st.Page(page, title=title, icon=icon, url_path=url_path, default=page is ask_page)
              for page, title, icon, url_path in PAGES]
     page = st.navigation(pages)

@@ -12,11 +12,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from index.errors import SourcebookError
-from index.settings import Settings, default_corpus_dir, default_index_dir
+from index.errors import SourcebookError, shown
+from index.settings import ReadSettings, Settings, default_corpus_dir, default_index_dir
 from ui.render import location, page_text, section_text
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
@@ -67,6 +68,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     # A bad input as a whole (InputError) is a SourcebookError: main() prints it as one line.
     settings = _settings(args).with_(follow_links=True) if args.follow_links else _settings(args)
+    limits = {name: value for name, value in (("memory_mb", args.read_memory), ("seconds", args.read_seconds))
+              if value is not None}
+    settings = settings.with_(read=replace(settings.read, **limits)) if limits else settings
     report = ingest(paths, Path(args.index), settings, progress=sys.stderr.isatty(),
                     on_error=report_error, force=args.force)
     for warning in report.warnings:
@@ -271,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     p.add_argument("--follow-links", action="store_true",
                    help="follow symbolic links that lead out of a corpus folder (refused by default)")
+    read = ReadSettings()
+    p.add_argument("--read-memory", type=int, metavar="MB",
+                   help=f"memory a file may take to read, in its own process (default: {read.memory_mb})")
+    p.add_argument("--read-seconds", type=float, metavar="S",
+                   help=f"time a file may take to read (default: {read.seconds:g})")
 
     p = add("ask", cmd_ask, "answer a question from the corpus, with citations")
     p.add_argument("question", help='the question, or "-" to read one per line from standard input')
@@ -322,6 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # a read-only filesystem, no permission, a full disk: the path and the reason
+        reason = exc.strerror or type(exc).__name__
+        print(f"error: {shown(str(exc.filename))}: {reason}" if exc.filename else f"error: {reason}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from ingest.pdf.budget import page_content_size, release
 from ingest.pdf.layout import Line, lines_of, page_runs
 from ingest.pdf.structure import build
 from ingest.readers import InputError, RawText, size_checked
@@ -58,23 +59,65 @@ def _title(reader: Any) -> str | None:
         return None
 
 
-def read_pdf(path: Path, max_bytes: int) -> RawText:
-    """Read a PDF's pages as lines with their layout and turn them into text and blocks."""
+def _spans(pages: list[int]) -> str:
+    """1-based page numbers as short ranges: "2, 5-9"."""
+    out: list[str] = []
+    for n in pages:
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def read_pdf(path: Path, max_bytes: int, page_budget: int = 16_000_000, document_budget: int = 128_000_000) -> RawText:
+    """Read a PDF's pages as lines with their layout and turn them into text and blocks.
+
+    A page whose drawing instructions inflate past `page_budget` bytes, or that would take the
+    document past `document_budget`, is left out before pypdf parses it (a compressed-stream bomb
+    costs neither minutes nor gigabytes); each such page, like one pypdf fails on, is named in a warning."""
     data = size_checked(path, max_bytes)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = _open(data)
     pages: list[list[Line]] = []
     failed: list[int] = []
+    too_big: list[int] = []
+    over: list[int] = []  # pages past the document's budget
+    spent = 0
     for number, page in enumerate(reader.pages, 1):
+        pages.append([])
         try:
-            pages.append(lines_of(number - 1, page_runs(page)))
+            size = page_content_size(page, page_budget)
         except Exception:
-            pages.append([])
+            size = 0  # pypdf fails on it below and the page is reported as failed
+        if size > page_budget:
+            too_big.append(number)
+            continue
+        if spent + size > document_budget:
+            over.append(number)
+            continue
+        spent += size
+        try:
+            pages[-1] = lines_of(number - 1, page_runs(page))
+        except MemoryError:  # the reading process's limit (ingest/sandbox.py): the file fails, not a page
+            raise
+        except Exception:
             failed.append(number)
+        finally:
+            release(page)
+    warnings = []
+    if failed:
+        warnings.append(f"page(s) {_spans(failed)} failed inside pypdf and were left out")
+    if too_big:
+        warnings.append(f"page(s) {_spans(too_big)} left out: their content inflates to more than "
+                        f"{page_budget / 1e6:g} MB a page (settings.read.max_page_content_bytes)")
+    if over:
+        warnings.append(f"page(s) {_spans(over)} left out: the document's content passed "
+                        f"{document_budget / 1e6:g} MB (settings.read.max_pdf_content_bytes)")
     if not any(pages):
-        if failed:
-            raise InputError(f"no page could be read ({len(failed)} of {len(pages)} failed inside pypdf)")
+        if failed or too_big or over:
+            raise InputError(f"no page could be read ({'; '.join(warnings)})")
         raise InputError("no text layer (a scanned PDF needs OCR first)")
     read = build(pages, declared_labels(reader))
-    return RawText(read.text, read.page_starts, hashlib.sha256(data).hexdigest(), _title(reader), tuple(failed),
+    return RawText(read.text, read.page_starts, hashlib.sha256(data).hexdigest(), _title(reader), tuple(warnings),
                    blocks=read.blocks, page_labels=read.page_labels, page_margins=read.margins)
