@@ -199,7 +199,7 @@ def spaced(question: str, variant: int) -> str:
 
 
 _OPEN_LINK = re.compile(r'class="sb-open-document"[^>]*><a href="([^"]+)"')
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)  # our tags, and the stylesheet that comes with an answer
 
 
 def page_record(elements: dict[tuple[int, ...], Any]) -> Record:
@@ -358,7 +358,8 @@ class RssSampler:
     """Samples a process's resident memory (MB, from /proc) twice a second until stopped."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.samples, self._done = pid, [self.rss()], threading.Event()
+        self.pid = pid
+        self.samples, self._done = [self.rss()], threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 

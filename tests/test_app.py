@@ -113,6 +113,24 @@ def test_deep_link_asks_on_load(app_index: Path, monkeypatch: pytest.MonkeyPatch
     assert "Herz" in answer and "[1]" in answer
 
 
+def test_a_very_long_question_is_cut_and_said_so(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 5,000-character link: the question is cut to 500 characters with a warning; its history
+    button is one short line (the whole question on hover); the share link carries the cut question."""
+    from ui.pages_common import MAX_INPUT_CHARS
+
+    long_question = HERZ_QUESTION + " " + "and also " * 600
+    at = app_for(app_index, monkeypatch)
+    at.query_params["q"] = long_question
+    at.run()
+    assert not at.exception, at.exception
+    assert "cut to its first 500 characters" in at.warning[0].value
+    assert at.text_input(key="question").value == long_question[:MAX_INPUT_CHARS].strip()
+    assert at.text_input(key="question").max_chars == MAX_INPUT_CHARS
+    [history] = [b for b in at.sidebar.button if b.key == "history_0"]
+    assert len(history.label.replace("\\", "")) <= 80 and history.label.endswith("…")  # less its escapes
+    assert all(len(c.value) < 1200 for c in at.code)  # the share link: 500 characters, percent-encoded
+
+
 def test_sidebar_shows_corpus_at_a_glance(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = app_for(app_index, monkeypatch)
     at.run()
@@ -256,6 +274,8 @@ def test_reference_links_and_answer_markers() -> None:
     p = _passage("A <i>claim</i> [7].", "T")
     answer = Answer("q?", "A <i>claim</i> [7]. [1]", False, (Citation(1, p, p.text, 0.9),))
     out = answer_html(answer)
-    assert "&lt;i&gt;claim&lt;/i&gt; [7]. <b>[1]</b>" in out  # only real markers are emphasised
+    # Only real markers are links, to their source card, the quote on hover (escaped).
+    assert ('&lt;i&gt;claim&lt;/i&gt; [7]. <a class="sb-marker" href="#cite-1" title="A &lt;i&gt;claim&lt;/i&gt; [7].">'
+            "<b>[1]</b></a>") in out
 
 

@@ -251,7 +251,8 @@ def test_term_links_are_escaped() -> None:
     assert all(not k.startswith("on") for _, attrs in tags for k in attrs)
     assert text_of(out) == "The zorblax <b>treaty</b>."
     answer = Answer("q", "zorblax and zorblax [1]", False, (Citation(1, _passage("zorblax"), "zorblax", 0.9),))
-    assert answer_html(answer, terms).count("<a ") == 1 and "<b>[1]</b>" in answer_html(answer, terms)
+    out = answer_html(answer, terms)  # the term linked once; the marker links to its source card
+    assert out.count('<a class="sb-term"') == 1 and '<a class="sb-marker" href="#cite-1"' in out
 
 
 def test_glossary_entry_html_is_escaped() -> None:

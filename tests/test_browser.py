@@ -202,6 +202,18 @@ def test_typed_question_shows_cited_answer(corpus_site: Server, page: Page) -> N
     expect(page.get_by_test_id("stSidebar").get_by_role("button", name=HERZ_QUESTION)).to_be_visible()
 
 
+def test_a_marker_links_to_its_source_card_and_shows_the_quote(corpus_site: Server, page: Page) -> None:
+    page.goto(corpus_site.page_url(q=HERZ_QUESTION))
+    marker = page.locator(".sb-answer a.sb-marker", has_text="[1]")
+    expect(marker).to_have_attribute("title", HERZ_SENTENCE)  # hovering shows the quote
+    marker.click()
+    card = page.locator("#cite-1")
+    expect(card).to_contain_text("[1] Security dilemma (encyclopedia article)")
+    expect(card).to_be_in_viewport()
+    # The card is the page's target, outlined by the answer's stylesheet.
+    assert card.evaluate("c => c.matches(':target') && getComputedStyle(c).outlineStyle") == "solid"
+
+
 def test_question_deep_link_answers_on_load(corpus_site: Server, page: Page) -> None:
     page.goto(corpus_site.page_url(q=DILEMMA_QUESTION))
     expect(page.locator(".sb-answer")).to_contain_text("fear for their own security")
@@ -236,6 +248,33 @@ def test_no_request_leaves_the_machine(corpus_site: Server, page: Page) -> None:
     local = urlsplit(corpus_site.url).hostname
     away = [u for u in requested if not u.startswith(("data:", "blob:")) and urlsplit(u).hostname != local]
     assert requested and not away, away
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("path, params", [("", {"q": HERZ_QUESTION}), ("glossary", {"term": "security dilemma"}),
+                                          ("citations", {}), ("documents", {})])
+def test_every_page_fits_a_phone_without_sideways_scrolling(corpus_site: Server, browser: Any, path: str,
+                                                            params: dict[str, str]) -> None:
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(corpus_site.page_url(path, **params))
+        page.get_by_test_id("stMainBlockContainer").wait_for()
+        expect(page.locator(".sb-answer, .sb-documents, [data-testid='stMetric'], .sb-entry").first
+               ).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(500)  # late layout (fonts, the sidebar's collapse)
+        wide = page.evaluate("""() => [document.documentElement, ...document.querySelectorAll(
+            "[data-testid='stMain'], [data-testid='stMainBlockContainer']")]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.tagName + ' ' + e.scrollWidth)""")
+        assert wide == [], wide
+        if path == "citations":  # the four metrics share rows instead of a screen each
+            labels = page.get_by_test_id("stMain").get_by_test_id("stMetricLabel")
+            tops = labels.evaluate_all("ms => ms.map(m => m.getBoundingClientRect().top)")
+            assert len(tops) == 4 and len(set(tops)) <= 2, tops
+    finally:
+        context.close()
 
 
 # --- links out of an answer ------------------------------------------------------------------

@@ -217,7 +217,7 @@ def test_a_passage_edited_while_the_index_is_served_is_never_quoted(corpus_index
     gen = current_generation(index)
     assert gen is not None
     _edit_passage(gen / "store.sqlite")
-    with pytest.raises(BundleError, match="store.sqlite changed after it was verified; rebuild it with"):
+    with pytest.raises(BundleError, match=r"store\.sqlite changed after it was verified; rebuild it with"):
         engine.ask(QUESTIONS[0])
 
 

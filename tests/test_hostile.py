@@ -25,7 +25,7 @@ from ingest.pipeline import _passages
 from ingest.readers import InputError, read_any
 
 from .conftest import CORPUS
-from .pdfs import EXPLODE, text_pdf
+from .pdfs import EXPLODE, bomb_pdf, text_pdf
 
 CAP = 1_000_000  # a small cap, so the oversized file is only 2 MB
 
@@ -118,6 +118,8 @@ def _files() -> dict[str, tuple[Maker, str | None]]:
         "textless.pdf": (lambda p: p.write_bytes(_pdf(None, rect=True)), "no text layer"),
         "explodes.pdf": (lambda p: p.write_bytes(text_pdf(EXPLODE)), "failed inside pypdf"),
         "half-explodes.pdf": (lambda p: p.write_bytes(text_pdf(FACTS["half-explodes.pdf"][0], EXPLODE)), None),
+        # 8 pages of 64 MB each in 0.5 MB: refused from the pages' measured size, never inflated.
+        "bomb.pdf": (lambda p: p.write_bytes(bomb_pdf(8, 64 * 2**20)), "inflates to more than 16 MB a page"),
         "notes ü $(rm -rf) ;&.txt": (lambda p: p.write_text(FACTS["notes ü $(rm -rf) ;&.txt"][0]), None),
     }
 

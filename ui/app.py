@@ -172,9 +172,14 @@ def example_questions(engine: Engine, n: int = 5) -> list[str]:
     return [f"{'Who' if e.kind == 'person' else 'What'} is {e.term}?" for e in entries]
 
 
+HISTORY_LABEL_CHARS = 80  # a longer question is shown shortened in the sidebar (and asked whole)
+
+
 def question_buttons(questions: list[str], key: str) -> None:
     for i, q in enumerate(questions):
-        st.button(escape_md(q), key=f"{key}_{i}", on_click=_ask_again, args=(q,), type="tertiary",
+        label = q if len(q) <= HISTORY_LABEL_CHARS else q[:HISTORY_LABEL_CHARS - 1].rstrip() + "…"
+        st.button(escape_md(label), key=f"{key}_{i}", help=escape_md(q) if label != q else None,
+                  on_click=_ask_again, args=(q,), type="tertiary",
                   icon=":material/replay:" if key == "history" else ":material/lightbulb:")
 
 

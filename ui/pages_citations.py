@@ -114,11 +114,12 @@ def show_audit(engine: Engine, audit: Audit) -> None:
     if not refs:
         st.info("The indexed documents have no reference lists.")
         return
-    cols = st.columns(4)
-    cols[0].metric("References", len(refs))
-    cols[1].metric("Uncited", len(audit.uncited))
-    cols[2].metric("Duplicate groups", len(audit.duplicates))
-    cols[3].metric("Unresolved markers", len(audit.unresolved_markers))
+    # A row that wraps: four columns stacked into a full phone screen.
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("References", len(refs), width="content")
+        st.metric("Uncited", len(audit.uncited), width="content")
+        st.metric("Duplicate groups", len(audit.duplicates), width="content")
+        st.metric("Unresolved markers", len(audit.unresolved_markers), width="content")
     st.download_button("Download all references (BibTeX)", to_bibtex(r.reference for r in refs),
                        file_name="references.bib", mime="application/x-bibtex", icon=":material/download:")
     wanted = param("ref")
@@ -144,7 +145,8 @@ def show_audit(engine: Engine, audit: Audit) -> None:
 
 def claim_from_page() -> str:
     """The claim form; the claim lives in the URL (?claim=...) like the Ask page's question."""
-    return url_form("claim", "Claim", "Check claim", "e.g. The term was coined by John H. Herz in 1950.")
+    return url_form("claim", "Claim", "Check claim", "e.g. The term was coined by John H. Herz in 1950.",
+                    max_chars=1000)
 
 
 def show_check(engine: Engine, check: ClaimCheck) -> None:

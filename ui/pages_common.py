@@ -108,16 +108,26 @@ def param(name: str) -> str:
     return str(st.query_params.get(name, "")).strip()
 
 
-def url_form(param_name: str, label: str, button: str, placeholder: str, key: str | None = None) -> str:
+# A question, term or claim longer than this is cut (a link with more says so): a 5,000-character
+# question filled the sidebar history with one button and made a 5 kB share link.
+MAX_INPUT_CHARS = 500
+
+
+def url_form(param_name: str, label: str, button: str, placeholder: str, key: str | None = None,
+             max_chars: int = MAX_INPUT_CHARS) -> str:
     """A one-line form whose value lives in the URL (?param=...): a deep link submits it on
     load, and every submitted value is written back so the page can be bookmarked or shared.
-    Returns the value to act on ("" for none)."""
+    Returns the value to act on ("" for none), never longer than max_chars."""
     key = key or param_name
     asked = param(param_name)
-    if key not in st.session_state:
+    if len(asked) > max_chars:
+        st.warning(f"This {label.lower()} was cut to its first {max_chars} characters, the most a "
+                   f"{label.lower()} may have.")
+        asked = asked[:max_chars].strip()
+    if key not in st.session_state or len(st.session_state[key]) > max_chars:
         st.session_state[key] = asked
     with st.form(f"{key}_form", border=False):
-        typed = st.text_input(label, key=key, placeholder=placeholder)
+        typed = st.text_input(label, key=key, placeholder=placeholder, max_chars=max_chars)
         submitted = st.form_submit_button(button, type="primary")
     if submitted:
         asked = typed.strip()

@@ -83,7 +83,7 @@ def document_rows(_engine: Engine, generation: str) -> list[DocumentRow]:
     rows = []
     for d in sorted(_engine.store.documents(), key=lambda d: d.id):
         kinds = [p.kind for p in _engine.store.passages_of(d.id)]
-        body = sum(k != "noise" for k in kinds)
+        body = sum(k == "body" for k in kinds)  # as the sidebar counts passages: those answers quote
         rows.append(DocumentRow(d.id, d.title, d.source, d.licence, body, len(kinds) - body))
     return rows
 
@@ -100,17 +100,31 @@ def reading_order(_engine: Engine, generation: str, document: str) -> list[Passa
     return [p for _, p in sorted(placed, key=lambda sp: sp[0])]
 
 
+# On a phone (390 px) the table's five columns were 520 px wide and the page scrolled sideways:
+# below 640 px each row becomes a card of labelled lines.
+TABLE_STYLE = ("<style>.sb-documents code{overflow-wrap:anywhere}"
+               "@media (max-width:640px){.sb-documents,.sb-documents tbody,.sb-documents tr,.sb-documents td"
+               "{display:block;width:100%}.sb-documents thead{display:none}"
+               ".sb-documents tr{margin-bottom:.8em;border-bottom:1px solid rgba(128,128,128,.3)}"
+               ".sb-documents td{border:none;padding:.1em 0}"
+               ".sb-documents td[data-label]::before{content:attr(data-label) \": \";font-weight:600}}</style>")
+HEADERS = ("Title", "File", "Source", "Licence", "Passages")
+
+
 def documents_table_html(rows: list[DocumentRow]) -> str:
-    """The list of documents: title (opens the reader), file, source, licence, passages."""
-    cells = "".join(f"<th style=\"text-align:left\">{h}</th>"
-                    for h in ("Title", "File", "Source", "Licence", "Passages"))
+    """The list of documents: title (opens the reader), file, source, licence, passages (counted as
+    the sidebar counts them, the text kept out of answers beside)."""
+    cells = "".join(f"<th style=\"text-align:left\">{h}</th>" for h in HEADERS)
     body = []
     for r in rows:
-        count = f"{r.body + r.noise}" + (f" ({r.noise} left out of answers)" if r.noise else "")
-        body.append(f'<tr><td><a href="{esc(document_href(r.id))}">{esc(r.title)}</a></td>'
-                    f"<td><code>{esc(r.id)}</code></td><td>{esc(r.source or '—')}</td>"
-                    f"<td>{esc(r.licence or '—')}</td><td>{esc(count)}</td></tr>")
-    return f'<table class="sb-documents"><thead><tr>{cells}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        count = f"{r.body}" + (f" (and {r.noise} left out of answers)" if r.noise else "")
+        values = (f'<a href="{esc(document_href(r.id))}">{esc(r.title)}</a>', f"<code>{esc(r.id)}</code>",
+                  esc(r.source or "—"), esc(r.licence or "—"), esc(count))
+        tds = "".join(f'<td data-label="{h}">{v}</td>' if h != "Title" else f"<td>{v}</td>"
+                      for h, v in zip(HEADERS, values, strict=True))
+        body.append(f"<tr>{tds}</tr>")
+    return (f'{TABLE_STYLE}<table class="sb-documents"><thead><tr>{cells}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
 
 
 def ref_layer(passage: Passage, known: Collection[str]) -> Layer:

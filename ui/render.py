@@ -233,12 +233,27 @@ def marker_spans(answer: Answer) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(r"\[(\d+)\]", answer.text) if int(m.group(1)) in markers]
 
 
+def cite_id(marker: int) -> str:
+    """The HTML id of the source card of citation [marker], which the answer's marker links to."""
+    return f"cite-{marker}"
+
+
+# A source card a marker was clicked on stands out (it is the page's :target).
+TARGET_STYLE = ("<style>.sb-citation:target{outline:3px solid #f0b400;outline-offset:6px;border-radius:4px}"
+                ".sb-marker{text-decoration:none}</style>")
+
+
 def answer_html(answer: Answer, terms: Glossary | None = None) -> str:
-    """The answer text, escaped, with its [n] markers in bold (only markers of real citations)
-    and, given a glossary, the first occurrence of each term linked to its entry."""
-    bold: Layer = [(s, e, "<b>", "</b>") for s, e in marker_spans(answer)]
-    body = layered_html(answer.text, bold, term_layer(answer.text, terms))
-    return f'<div class="sb-answer" style="font-size:1.1em;line-height:1.6">{body}</div>'
+    """The answer text, escaped, with its [n] markers (only markers of real citations) as bold links
+    to their source cards, the quote shown on hover, and, given a glossary, the first occurrence of
+    each term linked to its entry."""
+    quotes = {c.marker: c.quote for c in answer.citations}
+    markers: Layer = []
+    for s, e in marker_spans(answer):
+        n = int(answer.text[s + 1:e - 1])
+        markers.append((s, e, f'<a class="sb-marker" href="#{cite_id(n)}" title="{esc(quotes[n])}"><b>', "</b></a>"))
+    body = layered_html(answer.text, markers, term_layer(answer.text, terms))
+    return f'{TARGET_STYLE}<div class="sb-answer" style="font-size:1.1em;line-height:1.6">{body}</div>'
 
 
 def reference_links(ref: Reference) -> list[tuple[str, str]]:
@@ -304,7 +319,8 @@ def citation_html(
         body = f'<pre class="sb-code" style="{CODE_STYLE}"><mark style="{MARK_STYLE}">{esc(passage.text)}</mark></pre>'
     else:
         body = highlight(passage.text, quotes, terms)
-    return f'<div class="sb-citation">{head}{body}{tail}</div>'
+    anchor = f' id="{cite_id(marker)}"' if marker is not None else ""
+    return f'<div class="sb-citation"{anchor}>{head}{body}{tail}</div>'
 
 
 # --- scrolling to a deep link's target ------------------------------------------------
