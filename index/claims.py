@@ -246,6 +246,17 @@ def unverified(claim: str, evidence: str) -> list[str]:
     return out + sorted(n for n in c.names if n not in e.words)
 
 
+def shortfall(claim: str, a: Alignment) -> str:
+    """Why an aligned text does not support the claim, in words: what of the claim it never says."""
+    have = content_words(a.context)
+    missing = [w for w in dict.fromkeys(re.findall(r"[A-Za-z0-9][\w'’-]*", claim))
+               if w.lower() not in STOPWORDS and len(w) > 1 and not content_words(w) <= have]
+    if missing:
+        shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
+        return f"it does not mention {shown} (similarity {a.cosine:.2f})"
+    return f"it has the claim's words but does not say the same of them (similarity {a.cosine:.2f})"
+
+
 def coverage(claim_words: set[str], evidence: str) -> float:
     """Share of the claim's content words that stand in the evidence."""
     if not claim_words:
@@ -273,6 +284,8 @@ class ClaimCheck:
     score: float
     evidence: tuple[Citation, ...] = ()
     reasons: tuple[str, ...] = field(default=())  # conflicts found or why it is not supported
+    # Not supported: for each piece of evidence (the closest passages), why it falls short.
+    shortfalls: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -280,6 +293,7 @@ class ClaimCheck:
             "verdict": self.verdict,
             "score": round(float(self.score), 4),
             "evidence": [c.to_json() for c in self.evidence],
+            "shortfalls": list(self.shortfalls),
         }
 
 
@@ -392,9 +406,17 @@ def check_claim(corpus: Corpus, claim: str) -> ClaimCheck:
     if chosen is None:
         if not reasons:
             reasons = [f"closest text is not close enough (cosine {best.cosine:.2f})"]
-        # Show what came closest when it is on the subject; nothing when it is not.
-        evidence = (_citation(corpus, best, 1),) if best.cosine >= cfg.contradict_cosine else ()
-        return ClaimCheck(claim, "not_supported", best.cosine, evidence, tuple(reasons))
+        # Show the closest passages when they are near the subject, each with what it lacks, so a
+        # reader sees what was compared; nothing for an off-topic claim.
+        closest: list[Alignment] = []
+        for a in aligned:
+            if len(closest) == cfg.closest_shown or a.cosine < cfg.closest_cosine:
+                break
+            if a.passage.id not in {c.passage.id for c in closest}:
+                closest.append(a)
+        evidence = tuple(_citation(corpus, a, n) for n, a in enumerate(closest, 1))
+        return ClaimCheck(claim, "not_supported", best.cosine, evidence, tuple(reasons),
+                          tuple(shortfall(claim, a) for a in closest))
     citations = [_citation(corpus, chosen, 1)]
     if verdict == "supported":
         # Other passages saying the same thing (a merged duplicate elsewhere) back it up too.

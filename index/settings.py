@@ -148,12 +148,17 @@ class ClaimSettings:
     pair_margin: float = 0.02
     pair_support_cosine: float = 0.80
     retrieve_k: int = 8  # passages searched for the sentences a claim is aligned with
+    # A claim that is not supported shows up to closest_shown passages from this cosine up (off-topic
+    # claims score < 0.2), each with what it does not say.
+    closest_cosine: float = 0.3
+    closest_shown: int = 3
 
     def __post_init__(self) -> None:
         _check(self, {name: (0, 1) for name in ("support_cosine", "contradict_cosine", "support_coverage",
                                                  "contradict_coverage", "contradict_predicate", "lexical_cosine",
                                                  "lexical_coverage",
-                                                 "pair_margin", "pair_support_cosine")} | {"retrieve_k": (1, 1000)})
+                                                 "pair_margin", "pair_support_cosine", "closest_cosine")}
+               | {"retrieve_k": (1, 1000), "closest_shown": (0, 20)})
 
 
 @dataclass(frozen=True)

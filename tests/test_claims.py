@@ -102,7 +102,7 @@ def test_supported_claim_cites_the_references_of_its_sentence(claims_engine: Eng
 
 def test_to_json_shape(claims_engine: Engine) -> None:
     out = check_claim(claims_engine.corpus, "The term security dilemma was coined by John H. Herz in 1960.").to_json()
-    assert set(out) == {"claim", "verdict", "score", "evidence"}
+    assert set(out) == {"claim", "verdict", "score", "evidence", "shortfalls"}
     assert out["verdict"] == "contradicted" and 0.0 < out["score"] <= 1.0
     assert {"passage_id", "quote", "references"} <= set(out["evidence"][0])
 
@@ -214,3 +214,16 @@ def test_a_year_in_a_sentence_that_says_something_else_contradicts_nothing() -> 
 def test_negation_cues_non_cannot_neither(claim: str, source: str) -> None:
     assert negation_conflict(claim, source) and negation_conflict(source, claim)
     assert not negation_conflict(source, source)
+
+
+def test_a_claim_not_supported_shows_the_closest_passages_and_what_each_lacks(claims_engine: Engine) -> None:
+    """Below the contradiction threshold the reader used to see only "cosine 0.53"."""
+    check = check_claim(claims_engine.corpus, "Mearsheimer was born in Paris.")
+    assert check.verdict == "not_supported" and check.score < claims_engine.settings.claims.contradict_cosine
+    assert 1 < len(check.evidence) <= 3 and len(check.shortfalls) == len(check.evidence)
+    assert len({c.passage.id for c in check.evidence}) == len(check.evidence)
+    assert all("Paris" in why for why in check.shortfalls)
+    born = next(c for c in check.evidence if "1947" in c.passage.text)  # the biography is among them
+    assert check.shortfalls[check.evidence.index(born)].startswith("it does not mention Paris (similarity")
+    assert check.to_json()["shortfalls"] == list(check.shortfalls)
+    assert not check_claim(claims_engine.corpus, "The melting point of iron is 1538 degrees.").evidence  # off topic

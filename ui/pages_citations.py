@@ -157,11 +157,14 @@ def show_check(engine: Engine, check: ClaimCheck) -> None:
     alert = {"supported": st.success, "contradicted": st.error}.get(check.verdict, st.warning)
     alert(escape_md(message))
     if check.evidence:
-        st.caption("Evidence: the text the claim was compared with")
-    for c in check.evidence:
+        st.caption("Evidence: the text the claim was compared with" if not check.shortfalls else
+                   "The closest passages, and why none supports the claim")
+    for n, c in enumerate(check.evidence):
         with st.container(border=True):
             st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms,
                                   at=(c.page, c.page_label)))
+            if n < len(check.shortfalls):
+                st.caption(escape_md(f"Why not: {check.shortfalls[n]}."))
 
 
 def citations_page() -> None:
