@@ -141,6 +141,19 @@ def hostile_site(hostile_site_index: Path, tmp_path_factory: pytest.TempPathFact
     yield from _serve(hostile_site_index, tmp_path_factory.mktemp("serve") / "hostile.log")
 
 
+@pytest.fixture(scope="module")
+def pdf_site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Server]:
+    """`sourcebook serve` on a two-page PDF: the ferry's sentence on page 2."""
+    from tests.pdfs import text_pdf
+
+    corpus = tmp_path_factory.mktemp("pdf-corpus")
+    (corpus / "timetable.pdf").write_bytes(text_pdf("The Korvath glacier retreats forty metres each summer.",
+                                                    "Timetables change in spring. " + FERRY_SENTENCE))
+    folder = tmp_path_factory.mktemp("pdf-index")
+    assert not ingest([corpus], folder).errors
+    yield from _serve(folder, tmp_path_factory.mktemp("serve") / "pdf.log")
+
+
 @pytest.fixture
 def dialogs() -> list[str]:
     """Every alert/confirm/prompt the page tried to open (there must be none)."""
@@ -275,6 +288,33 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(corpus_site: Server,
             assert len(tops) == 4 and len(set(tops)) <= 2, tops
     finally:
         context.close()
+
+
+FERRY_SENTENCE = "The Tarnow ferry crosses the lake at dawn."
+# The highlight's colour over white paper, as ui/pdf_page.py paints it (255, 214, 0 at 110/255).
+MARKED = [round(255 * (1 - 110 / 255) + c * 110 / 255) for c in (255, 214, 0)]
+
+
+def test_a_pdf_citation_opens_its_page_as_printed_with_the_quote_marked(pdf_site: Server, page: Page) -> None:
+    page.goto(pdf_site.page_url(q="When does the Tarnow ferry cross the lake?"))
+    expect(page.locator(".sb-answer")).to_contain_text(FERRY_SENTENCE)
+    page.locator("a.sb-page-link").first.click()
+    page.wait_for_url(url_has("page", "2"))
+    image = page.get_by_test_id("stMain").get_by_role("img").first
+    expect(image).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("← previous page")).to_be_visible()
+    # Rows of the rendered page painted with the highlight, as fractions of its height.
+    rows = image.evaluate("""(img, want) => {
+        const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+        const d = g.getImageData(0, 0, c.width, c.height).data, rows = new Set();
+        for (let i = 0; i < d.length; i += 4)
+            if (Math.abs(d[i] - want[0]) < 9 && Math.abs(d[i + 1] - want[1]) < 9 && Math.abs(d[i + 2] - want[2]) < 9)
+                rows.add(Math.floor(i / 4 / c.width) / c.height);
+        return [...rows];
+    }""", MARKED)
+    # The second line of page 2 (78 pt down an 842 pt page), and nothing else.
+    assert rows and min(rows) > 0.08 and max(rows) < 0.115, (min(rows, default=0), max(rows, default=0))
 
 
 # --- links out of an answer ------------------------------------------------------------------

@@ -27,7 +27,7 @@ import streamlit as st  # noqa: E402
 from index import bundle  # noqa: E402
 from index.bibtex import to_bibtex  # noqa: E402
 from index.engine import Engine  # noqa: E402
-from index.models import Answer, Passage, Reference  # noqa: E402
+from index.models import Answer, Citation, Passage, Reference  # noqa: E402
 from index.query.abstain import ABSTAIN_TEXT  # noqa: E402
 from ui.pages_common import get_engine, index_dir, load_engine, share_link, url_form  # noqa: E402
 from ui.pages_export import answer_markdown  # noqa: E402
@@ -42,6 +42,8 @@ from ui.render import (  # noqa: E402
     document_href,
     esc,
     escape_md,
+    page_href,
+    quoted_indexes,
     quoted_sentences,
     term_link,
 )
@@ -125,14 +127,18 @@ def show_answer(answer: Answer, engine: Engine) -> None:
         with st.container(border=True):
             st.html(citation_html(c.marker, c.passage, quoted_sentences(c), c.references, engine.terms,
                                   at=(c.page, c.page_label))
-                    + open_in_document(c.passage))
+                    + open_in_document(c.passage, c))
 
 
-def open_in_document(passage: Passage) -> str:
-    """A link opening the passage where it stands, in the Documents page's reader."""
+def open_in_document(passage: Passage, citation: Citation | None = None) -> str:
+    """A link opening the passage where it stands, in the Documents page's reader; for a citation
+    of a PDF, one to the page as printed with the quote marked."""
     href = document_href(passage.document, passage.id)
-    return (f'<div class="sb-open-document" style="{MUTED_STYLE}"><a href="{esc(href)}">open in document</a>'
-            "</div>")
+    links = f'<a href="{esc(href)}">open in document</a>'
+    if citation is not None and citation.page is not None and passage.document.lower().endswith(".pdf"):
+        page = page_href(passage.document, citation.page, passage.id, quoted_indexes(citation))
+        links += f' · <a class="sb-page-link" href="{esc(page)}">see the page as printed</a>'
+    return f'<div class="sb-open-document" style="{MUTED_STYLE}">{links}</div>'
 
 
 def show_abstention(answer: Answer) -> None:

@@ -19,6 +19,8 @@ import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -38,6 +40,7 @@ from ui.pages_common import (
     share_link,
     upload_blocked,
 )
+from ui.pdf_page import PageUnavailable, render_page
 from ui.render import (
     CODE_STYLE,
     MARK_STYLE,
@@ -48,6 +51,7 @@ from ui.render import (
     esc,
     escape_md,
     layered_html,
+    page_href,
     page_text,
     reference_href,
     scroll_script,
@@ -206,10 +210,54 @@ def choose_document(rows: list[DocumentRow], wanted: str) -> DocumentRow | None:
     return by_id.get(chosen) if chosen else None
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def page_view(path: str, sha256: str, page: int, quotes: tuple[str, ...]) -> tuple[Any, int, bool] | str:
+    """(image, pages, quote found) of a PDF page as printed, or why it cannot be shown."""
+    try:
+        view = render_page(Path(path), sha256, page, quotes)
+    except PageUnavailable as exc:
+        return str(exc)
+    except Exception as exc:  # pdfium refuses a file pypdf read: say so, keep the text reader
+        return f"the page could not be rendered ({type(exc).__name__})"
+    return view.image, view.pages, view.found
+
+
+def _sentences(value: str) -> list[int]:
+    return [int(x) for x in value.split(",") if x.strip().isdigit()][:20]
+
+
+def show_page(engine: Engine, row: DocumentRow, page: int, wanted: str) -> None:
+    """Page `page` of a PDF as printed, the cited sentences (?s=) or the passage (?passage=) marked,
+    with links to the pages either side."""
+    doc = next((d for d in engine.store.documents() if d.id == row.id), None)
+    if doc is None or not doc.page_starts:
+        st.warning("This document has no pages to show: it is not a PDF.")
+        return
+    passage = engine.store.passage(wanted) if wanted else None
+    texts = passage.sentence_texts() if passage is not None else []
+    chosen = [texts[i] for i in _sentences(param("s")) if i < len(texts)]
+    quotes = tuple(chosen or ([passage.text] if passage is not None else []))
+    shown = page_view(doc.path, doc.sha256, page, quotes)
+    if isinstance(shown, str):
+        st.warning(escape_md(f"Page {page} cannot be shown: {shown}."))
+        return
+    image, pages, found = shown
+    label = doc.page_label(page)
+    st.caption(escape_md(f"{page_text(page, label)} as printed" + ("" if found or not quotes else
+                         " (the quoted text could not be placed on this page image)")))
+    nav = [f'<a href="{esc(page_href(row.id, n, wanted or None, _sentences(param("s"))))}">{text}</a>'
+           for n, text in ((page - 1, "← previous page"), (page + 1, "next page →")) if 1 <= n <= pages]
+    if nav:
+        st.html(f'<div class="sb-page-nav">{" · ".join(nav)}</div>')
+    st.image(image, width="stretch")
+
+
 def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
     st.subheader(escape_md(row.title))
     st.caption(escape_md(" · ".join(x for x in (row.id, row.source, row.licence) if x)))
     share_link(document_href(row.id), "Link to this document")
+    if (page := param("page")).isdigit():
+        show_page(engine, row, int(page), wanted)
     remove_section(engine, row)
     passages = reading_order(engine, str(engine.generation), row.id)
     if wanted and wanted not in {p.id for p in passages}:

@@ -203,6 +203,17 @@ def quoted_sentences(citation: Citation) -> list[str]:
     return found or [citation.quote]
 
 
+def quoted_indexes(citation: Citation) -> list[int]:
+    """The indexes of the passage's sentences that the citation quotes."""
+    return [i for i, t in enumerate(citation.passage.sentence_texts()) if t.strip() and t in citation.quote]
+
+
+def page_href(document: str, page: int, passage: str | None = None, sentences: Sequence[int] = ()) -> str:
+    """The relative link to a PDF page as printed, in the Documents page, with a passage's sentences marked."""
+    href = f"{document_href(document, passage)}&page={page}"
+    return href + (f"&s={','.join(map(str, sentences))}" if sentences else "")
+
+
 # --- answers, citations, references ----------------------------------------------
 
 
