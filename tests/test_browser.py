@@ -227,6 +227,25 @@ def test_a_marker_links_to_its_source_card_and_shows_the_quote(corpus_site: Serv
     assert card.evaluate("c => c.matches(':target') && getComputedStyle(c).outlineStyle") == "solid"
 
 
+def test_a_follow_up_is_read_against_the_previous_question(corpus_site: Server, page: Page) -> None:
+    page.goto(corpus_site.page_url(q="Who coined the term security dilemma?"))
+    expect(page.locator(".sb-answer")).to_contain_text("John H. Herz")
+    ask(page, "When did he write it?")
+    searched = "When did John H. Herz write the security dilemma?"
+    expect(page.get_by_text(f"Searching for: {searched}")).to_be_visible()
+    expect(page.locator(".sb-answer").first).to_contain_text("1950")
+    # The link to share reproduces the answer on its own: it asks what was searched for.
+    expect(page.get_by_test_id("stCode").last).to_contain_text("?q=When%20did%20John%20H.%20Herz%20write")
+    expect(page.get_by_text("Earlier in this conversation (1)")).to_be_visible()
+    expect(page.get_by_role("button", name="Download the conversation (Markdown)")).to_be_visible()
+    page.get_by_role("button", name="Start over").click()
+    expect(page.get_by_label("Question")).to_have_value("")
+    expect(page.locator(".sb-answer")).to_have_count(0)
+    ask(page, "When did he write it?")  # standing alone now: nothing to resolve it against
+    expect(answer_or_abstention(page)).to_be_visible()
+    expect(page.get_by_text("Searching for:")).to_have_count(0)
+
+
 def test_question_deep_link_answers_on_load(corpus_site: Server, page: Page) -> None:
     page.goto(corpus_site.page_url(q=DILEMMA_QUESTION))
     expect(page.locator(".sb-answer")).to_contain_text("fear for their own security")

@@ -102,7 +102,7 @@ def test_check_json(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> N
     claim = "The term security dilemma was coined by John H. Herz in 1960."
     assert main(["check", claim, "--json", "--index", str(corpus_index)]) == 0
     obj = json.loads(capsys.readouterr().out)
-    assert set(obj) == {"claim", "verdict", "score", "evidence"}
+    assert set(obj) == {"claim", "verdict", "score", "evidence", "shortfalls"}
     assert obj["verdict"] == "contradicted" and obj["claim"] == claim
     assert obj["evidence"] and "1950" in obj["evidence"][0]["quote"]
 

@@ -29,8 +29,10 @@ from index.bibtex import to_bibtex  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.models import Answer, Citation, Passage, Reference  # noqa: E402
 from index.query.abstain import ABSTAIN_TEXT  # noqa: E402
+from index.query.followup import FollowUp, Turn  # noqa: E402
+from index.query.followup import resolve as resolve_follow_up  # noqa: E402
 from ui.pages_common import get_engine, index_dir, load_engine, share_link, url_form  # noqa: E402
-from ui.pages_export import answer_markdown  # noqa: E402
+from ui.pages_export import answer_markdown, conversation_markdown  # noqa: E402
 from ui.render import (  # noqa: E402
     CITATIONS_PAGE,
     DOCUMENTS_PAGE,
@@ -204,8 +206,45 @@ def show_examples(engine: Engine) -> None:
         question_buttons(examples, "example")
 
 
+CONVERSATION = "conversation"  # session_state: this conversation's turns, oldest first (Turn, asked, Answer)
+
+
+def _start_over() -> None:
+    """Button callback: forget the conversation (the next question stands alone) and the question."""
+    st.session_state[CONVERSATION] = []
+    st.session_state["question"] = ""
+    st.query_params.pop("q", None)
+
+
+def follow_up(engine: Engine, question: str) -> FollowUp:
+    """The question resolved against the turn before it; the conversation gains it as a new turn."""
+    turns: list[tuple[Turn, str, Answer]] = st.session_state.setdefault(CONVERSATION, [])
+    if turns and turns[-1][1] == question:  # a rerun of the same question (a widget was used)
+        turns.pop()
+    previous = turns[-1][0] if turns else None
+    return resolve_follow_up(question, previous, engine.terms_in)
+
+
+def show_conversation(current: Answer) -> None:
+    """The earlier turns, folded, and the whole conversation as Markdown, with a way to start over."""
+    turns: list[tuple[Turn, str, Answer]] = st.session_state.get(CONVERSATION, [])
+    if len(turns) < 2:
+        return
+    with st.expander(f"Earlier in this conversation ({len(turns) - 1})"):
+        for turn, asked, answer in turns[:-1]:
+            st.markdown(f"**{escape_md(asked)}**" + (f" (searched for: {escape_md(turn.question)})"
+                                                       if turn.question != asked else ""))
+            st.html(answer_html(answer) if not answer.abstained else f"<div>{esc(answer.text)}</div>")
+    left, right = st.columns(2)
+    left.download_button("Download the conversation (Markdown)", conversation_markdown([a for _, _, a in turns]),
+                         file_name="conversation.md", mime="text/markdown", icon=":material/download:",
+                         width="stretch")
+    right.button("Start over", on_click=_start_over, icon=":material/restart_alt:", width="stretch",
+                 help="Forget the conversation: the next question is read on its own")
+
+
 def ask_page() -> None:
-    """Ask a question; read the cited answer or the abstention."""
+    """Ask a question (a follow-up is read against the one before it); read the cited answer or the abstention."""
     st.title("Ask the corpus")
     engine = get_engine()
     if engine is None:
@@ -218,14 +257,21 @@ def ask_page() -> None:
         if not st.session_state.get(HISTORY):
             show_examples(engine)
         return
+    resolved = follow_up(engine, question)
+    if resolved.changed:
+        meanings = ", ".join(f"{word} = {name}" for word, name in resolved.meanings)
+        st.html(f'<div class="sb-resolved" style="{MUTED_STYLE}">Searching for: <b>{esc(resolved.resolved)}</b> '
+                f"({esc(meanings)}, from the previous question)</div>")
     with st.spinner("Searching the corpus…"):
-        answer = _ask(engine, str(engine.generation), question)
+        answer = _ask(engine, str(engine.generation), resolved.resolved)
+    st.session_state[CONVERSATION].append((Turn(resolved.resolved, answer.text), question, answer))
     if answer.abstained:
         show_abstention(answer)
     else:
         show_answer(answer, engine)
     if answer.message != "empty question":
-        share_link(ask_href(question), "Link to this answer")
+        share_link(ask_href(resolved.resolved), "Link to this answer")
+    show_conversation(answer)
 
 
 # --- navigation ------------------------------------------------------------------

@@ -58,6 +58,11 @@ def reference_markdown(ref: Reference) -> str:
     return f"- {md_inline(ref.raw)}" + (f" — {links}" if links else "")
 
 
+def conversation_markdown(answers: list[Answer]) -> str:
+    """A conversation's answers in order, each as answer_markdown writes it (its own sources)."""
+    return "\n\n---\n\n".join(answer_markdown(a).rstrip() for a in answers) + "\n"
+
+
 def answer_markdown(answer: Answer) -> str:
     """The answer with its [n] markers, then its sources: title, page, quote and references."""
     lines = [f"# {md_inline(answer.question)}", "", _answer_text(answer), ""]
