@@ -83,6 +83,16 @@ def test_reader_shows_body_and_labelled_noise(app_index: Path, monkeypatch: pyte
     assert f"also in: {NOTES}" in text_of(passage_with(at, "first coined by the German scholar"))
 
 
+def test_the_reader_shows_each_sentence_once(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Consecutive passages of a paragraph share a sentence; read in a row, it is shown once."""
+    at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=NOTES)
+    bodies = [text_of(p).split("link", 1)[-1] for p in passages(at)]  # after the card's header line
+    shown = [s.strip(" …") for b in bodies for s in re.split(r"(?<=[.!?])\s+", b)]
+    repeats = [a for a, b in zip(shown, shown[1:], strict=False) if a == b and len(a) > 20]
+    assert not repeats, repeats
+    assert sum("Herz and Jervis did not view" in s for s in shown) == 1
+
+
 def test_deep_link_marks_the_passage(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=NOTES)
     target = re.search(r'data-passage="([^"]+)"', passage_with(at, "Butterfield viewed")).group(1)  # type: ignore[union-attr]

@@ -150,9 +150,21 @@ def ref_layer(passage: Passage, known: Collection[str]) -> Layer:
     return out
 
 
+def repeated_chars(previous: Passage | None, passage: Passage) -> int:
+    """How many leading characters of `passage` repeat the end of the passage before it: consecutive
+    passages of a paragraph share a sentence (settings.build.overlap_sentences), which a reader
+    reading them in a row would otherwise see twice."""
+    if previous is None or previous.kind != "body" or passage.kind != "body" or not passage.sentences:
+        return 0
+    ours, theirs = passage.sentence_texts(), previous.sentence_texts()
+    shared = next((n for n in range(min(len(ours), len(theirs)), 0, -1) if ours[:n] == theirs[-n:]), 0)
+    return passage.sentences[shared].start if shared < len(ours) else len(passage.text)
+
+
 def passage_html(passage: Passage, document: str, terms: Glossary | None, known: Collection[str],
-                 wanted: bool = False) -> str:
-    """One passage of the reader, anchored by its id; noise greyed out and labelled with its reason."""
+                 wanted: bool = False, skip: int = 0) -> str:
+    """One passage of the reader, anchored by its id; noise greyed out and labelled with its reason.
+    The first `skip` characters (what the passage before already showed) are left out."""
     noise = passage.kind == "noise"
     classes = "sb-doc-passage" + (" sb-noise" if noise else "") + (" sb-wanted" if wanted else "")
     style = CARD_STYLE + (";" + NOISE_STYLE if noise else "") + (";" + WANTED_STYLE if wanted else "")
@@ -181,7 +193,9 @@ def passage_html(passage: Passage, document: str, terms: Glossary | None, known:
     elif passage.kind == "heading":
         body = f"<b>{esc(passage.text)}</b>"
     else:
-        body = layered_html(passage.text, ref_layer(passage, known), term_layer(passage.text, terms))
+        text = passage.text[skip:]
+        refs = [(a - skip, b - skip, o, c) for a, b, o, c in ref_layer(passage, known) if a >= skip]
+        body = ("… " if skip else "") + layered_html(text, refs, term_layer(text, terms))
     if wanted:
         body = f'<mark style="{MARK_STYLE}">{body}</mark>' if noise or passage.kind == "heading" else body
     meta = f'<div style="{MUTED_STYLE}">{" · ".join(head)}</div>' if head else ""
@@ -264,8 +278,14 @@ def show_reader(engine: Engine, row: DocumentRow, wanted: str) -> None:
         st.warning(f"No passage {escape_md(wanted)} in this document.")
     st.caption("Greyed passages are kept out of answers; their label says why.")
     known = {r.id for r in engine.references}
+    previous: Passage | None = None
     for p in passages:
-        st.html(passage_html(p, row.id, engine.terms, known, wanted=p.id == wanted))
+        # A passage is shown from its first new sentence (the one a link names, whole).
+        skip = 0 if p.id == wanted else repeated_chars(previous, p)
+        previous = p
+        if skip >= len(p.text):
+            continue
+        st.html(passage_html(p, row.id, engine.terms, known, wanted=p.id == wanted, skip=skip))
         if p.id == wanted:
             share_link(document_href(row.id, p.id), "Link to this passage")
     if wanted and (script := passage_scroll_script(wanted)):
