@@ -8,6 +8,7 @@ browser) and `read` (the limits a file is read under). The environment is read h
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -244,6 +245,9 @@ class Environment:
     corpus_dir: Path  # $SOURCEBOOK_CORPUS, else ./corpus
     read_only: bool  # $SOURCEBOOK_READ_ONLY set (not "" or "0"): the web app adds and removes nothing
     cache_dir: Path  # $SOURCEBOOK_CACHE, else $XDG_CACHE_HOME/sourcebook, else ~/.cache/sourcebook
+    # $SOURCEBOOK_COLLECTIONS, a JSON object {name: index folder} (`serve --collection`): the indexes the
+    # web app switches between; empty when it serves the one index.
+    collections: tuple[tuple[str, Path], ...] = ()
 
     @classmethod
     def read(cls) -> Environment:
@@ -254,7 +258,21 @@ class Environment:
             corpus_dir=Path(os.environ.get("SOURCEBOOK_CORPUS", "corpus")),
             read_only=os.environ.get("SOURCEBOOK_READ_ONLY", "").strip() not in ("", "0"),
             cache_dir=Path(cache),
+            collections=_collections(os.environ.get("SOURCEBOOK_COLLECTIONS", "")),
         )
+
+
+def _collections(value: str) -> tuple[tuple[str, Path], ...]:
+    """The collections in $SOURCEBOOK_COLLECTIONS; SettingsError when it is not a JSON object of folders."""
+    if not value.strip():
+        return ()
+    try:
+        found = json.loads(value)
+    except ValueError as exc:
+        raise SettingsError(f"SOURCEBOOK_COLLECTIONS is not JSON ({exc})") from exc
+    if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+        raise SettingsError("SOURCEBOOK_COLLECTIONS must be a JSON object of {name: index folder}")
+    return tuple((str(k), Path(v)) for k, v in found.items())
 
 
 def default_index_dir() -> Path:

@@ -334,7 +334,7 @@ def _build(
     for n, outcome in enumerate(read_all(readable, settings.build.max_file_bytes, settings.read)):
         path, doc_id = outcome.path, ids[outcome.path]
         # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
-        step(f"read {doc_id}", 0.5 * (n + 1) / max(len(readable), 1))
+        step(f"reading {doc_id}", 0.5 * (n + 1) / max(len(readable), 1))
         if outcome.reading is None:
             fail(FileFailure(str(path), outcome.error or "could not be read"))
             continue

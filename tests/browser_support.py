@@ -82,9 +82,11 @@ class Server:
     parent would leave Streamlit running (see stop()).
     """
 
-    def __init__(self, index: Path, log: Path | None = None, corpus: Path | None = None) -> None:
+    def __init__(self, index: Path, log: Path | None = None, corpus: Path | None = None,
+                 collections: dict[str, Path] | None = None) -> None:
         self.index = index
         self.corpus = corpus
+        self.collections = collections or {}  # more indexes, served beside `index` (serve --collection)
         self.port = free_port()
         self.url = f"http://localhost:{self.port}/"
         self.log = log or Path(tempfile.mkstemp(prefix="sourcebook-serve-", suffix=".log")[1])
@@ -100,7 +102,8 @@ class Server:
             env.pop(name, None)  # the command line says it all
         command = [*sourcebook_command(), "serve", "--index", str(self.index), "--port", str(self.port),
                    "--address", "localhost",
-                   *(["--corpus", str(self.corpus)] if self.corpus is not None else ["--read-only"])]
+                   *(["--corpus", str(self.corpus)] if self.corpus is not None else ["--read-only"]),
+                   *(arg for name, folder in self.collections.items() for arg in ("--collection", f"{name}={folder}"))]
         self.started_at = time.perf_counter()
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def test_the_reader_shows_each_sentence_once(app_index: Path, monkeypatch: pytes
     at = open_page(app_index, monkeypatch, DOCS_PAGE, doc=NOTES)
     bodies = [text_of(p).split("link", 1)[-1] for p in passages(at)]  # after the card's header line
     shown = [s.strip(" …") for b in bodies for s in re.split(r"(?<=[.!?])\s+", b)]
-    repeats = [a for a, b in zip(shown, shown[1:], strict=False) if a == b and len(a) > 20]
+    repeats = [a for a, b in itertools.pairwise(shown) if a == b and len(a) > 20]
     assert not repeats, repeats
     assert sum("Herz and Jervis did not view" in s for s in shown) == 1
 

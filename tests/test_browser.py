@@ -105,8 +105,9 @@ def browser_context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-def _serve(index: Path, log: Path, corpus: Path | None = None) -> Iterator[Server]:
-    server = Server(index, log, corpus).start()
+def _serve(index: Path, log: Path, corpus: Path | None = None,
+           collections: dict[str, Path] | None = None) -> Iterator[Server]:
+    server = Server(index, log, corpus, collections).start()
     try:
         yield server
     finally:
@@ -142,8 +143,8 @@ def hostile_site(hostile_site_index: Path, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="module")
-def pdf_site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Server]:
-    """`sourcebook serve` on a two-page PDF: the ferry's sentence on page 2."""
+def pdf_index(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
+    """An index of a two-page PDF: the ferry's sentence on page 2."""
     from tests.pdfs import text_pdf
 
     corpus = tmp_path_factory.mktemp("pdf-corpus")
@@ -151,7 +152,13 @@ def pdf_site(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterato
                                                     "Timetables change in spring. " + FERRY_SENTENCE))
     folder = tmp_path_factory.mktemp("pdf-index")
     assert not ingest([corpus], folder).errors
-    yield from _serve(folder, tmp_path_factory.mktemp("serve") / "pdf.log")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pdf_site(pdf_index: Path, corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`sourcebook serve` on the PDF's index, with the demo corpus's as a second collection."""
+    yield from _serve(pdf_index, tmp_path_factory.mktemp("serve") / "pdf.log", collections={"demo": corpus_index})
 
 
 @pytest.fixture
@@ -334,6 +341,26 @@ def test_a_pdf_citation_opens_its_page_as_printed_with_the_quote_marked(pdf_site
     }""", MARKED)
     # The second line of page 2 (78 pt down an 842 pt page), and nothing else.
     assert rows and min(rows) > 0.08 and max(rows) < 0.115, (min(rows, default=0), max(rows, default=0))
+
+
+def test_collections_are_switched_in_the_sidebar_and_named_in_links(pdf_site: Server, pdf_index: Path,
+                                                                     page: Page) -> None:
+    page.goto(pdf_site.page_url(q="When does the Tarnow ferry cross the lake?"))
+    expect(page.locator(".sb-answer")).to_contain_text(FERRY_SENTENCE)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("combobox")).to_have_value(pdf_index.name)  # the first, by its folder name
+    link = page.locator(".sb-open-document a").first
+    assert f"c={pdf_index.name}" in (link.get_attribute("href") or "")
+    sidebar.get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="demo").click()
+    page.wait_for_url(url_has("c", "demo"))
+    expect(sidebar.get_by_role("combobox")).to_have_value("demo")
+    expect(sidebar.get_by_test_id("stMetricValue").first).to_have_text("2")  # the demo corpus's two documents
+    # A deep link names its collection: the demo corpus answers, the PDF's does not.
+    page.goto(pdf_site.page_url(q=HERZ_QUESTION, c="demo"))
+    expect(page.locator(".sb-answer")).to_contain_text(HERZ_SENTENCE)
+    card_link = page.locator(".sb-open-document a").first.get_attribute("href") or ""
+    assert card_link.endswith("&c=demo"), card_link
 
 
 # --- links out of an answer ------------------------------------------------------------------

@@ -142,3 +142,11 @@ def test_ask_json_lists_glossary_terms_and_leads_with_the_definition(
     entry = next(g for g in obj["glossary"] if g["term"] == "security dilemma")
     assert set(entry) == {"term", "definition", "citation"}
     assert entry["citation"]["passage_id"] == obj["citations"][0]["passage_id"]
+
+
+@pytest.mark.parametrize("value, reason", [("notes", "give it as NAME=DIR"), ("=/tmp/x", "give it as NAME=DIR"),
+                                           ("idx=/tmp/x", "the name 'idx' is taken")])
+def test_a_bad_collection_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str,
+                                      reason: str) -> None:
+    assert main(["serve", "--index", str(tmp_path / "idx"), "--collection", value]) == 2
+    assert capsys.readouterr().err == f"error: --collection {value!r}: {reason}\n"

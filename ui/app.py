@@ -31,10 +31,19 @@ from index.models import Answer, Citation, Passage, Reference  # noqa: E402
 from index.query.abstain import ABSTAIN_TEXT  # noqa: E402
 from index.query.followup import FollowUp, Turn  # noqa: E402
 from index.query.followup import resolve as resolve_follow_up  # noqa: E402
-from ui.pages_common import get_engine, index_dir, load_engine, share_link, url_form  # noqa: E402
+from ui.pages_common import (  # noqa: E402
+    active_collection,
+    collections,
+    get_engine,
+    index_dir,
+    load_engine,
+    share_link,
+    url_form,
+)
 from ui.pages_export import answer_markdown, conversation_markdown  # noqa: E402
 from ui.render import (  # noqa: E402
     CITATIONS_PAGE,
+    COLLECTION,
     DOCUMENTS_PAGE,
     GLOSSARY_PAGE,
     MUTED_STYLE,
@@ -77,6 +86,24 @@ def sidebar(engine: Engine) -> None:
         right.metric("Glossary", stats.get("glossary", 0))
         st.caption(f"Built {escape_md(_when(stats.get('built_at')))}")
         st.caption(f"Model {escape_md(str(stats.get('model') or 'unknown'))}")
+
+
+def choose_collection() -> None:
+    """With several collections, the sidebar switches between them (the page starts afresh there)."""
+    names = list(collections())
+    current = active_collection()
+    if current is None:
+        return
+    key = "collection_choice"  # one widget for the session: a new index each run would make a new one
+    if st.session_state.get(key) not in names:
+        st.session_state[key] = current
+    chosen = st.sidebar.selectbox("Collection", names, key=key)
+    if chosen != current:
+        st.query_params.clear()
+        st.query_params["c"] = chosen
+        for key in ("question", CONVERSATION, HISTORY, "document_choice"):
+            st.session_state.pop(key, None)
+        st.rerun()
 
 
 # --- Ask -------------------------------------------------------------------------
@@ -294,6 +321,8 @@ def main() -> None:
     pages = [st.Page(page, title=title, icon=icon, url_path=url_path, default=page is ask_page)
              for page, title, icon, url_path in PAGES]
     page = st.navigation(pages)
+    COLLECTION.set(active_collection())  # every link of this run names it
+    choose_collection()
     folder = index_dir()
     try:
         if bundle.current_generation(folder) is not None:

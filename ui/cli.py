@@ -218,6 +218,19 @@ def cmd_glossary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _collections(args: argparse.Namespace) -> dict[str, str]:
+    """{name: absolute index folder}: --index under its folder's name, then each --collection NAME=DIR."""
+    found = {Path(args.index).resolve().name.lstrip(".") or "index": str(Path(args.index).resolve())}
+    for item in args.collection:
+        name, sep, folder = item.partition("=")
+        if not sep or not name.strip() or not folder.strip():
+            raise CliError(f"--collection {item!r}: give it as NAME=DIR")
+        if name.strip() in found:
+            raise CliError(f"--collection {item!r}: the name {name.strip()!r} is taken")
+        found[name.strip()] = str(Path(folder).resolve())
+    return found
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).with_name("app.py")
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
@@ -225,7 +238,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         corpus.mkdir(parents=True, exist_ok=True)  # named on purpose: documents may be added from the browser
     # Absolute paths: the app does not depend on the directory Streamlit is started from.
     env = dict(os.environ, SOURCEBOOK_INDEX=str(Path(args.index).resolve()), SOURCEBOOK_CORPUS=str(corpus.resolve()),
-               SOURCEBOOK_READ_ONLY="1" if args.read_only else "")
+               SOURCEBOOK_READ_ONLY="1" if args.read_only else "",
+               SOURCEBOOK_COLLECTIONS=json.dumps(_collections(args)) if args.collection else "")
     # Streamlit's own upload limit (whole MiB) stops oversized bodies before they are held in memory.
     max_upload_mb = max(1, -(-Settings().upload.max_upload_bytes // 2**20))
     command = [
@@ -318,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default=None,
                    help=f"folder that documents added in the browser go to (default: {default_corpus_dir()})")
     p.add_argument("--read-only", action="store_true", help="do not offer adding documents from the browser")
+    p.add_argument("--collection", action="append", default=[], metavar="NAME=DIR",
+                   help="serve another index beside --index, chosen in the sidebar (repeat for more; "
+                        "documents are then added with `sourcebook ingest`, not from the browser)")
     return parser
 
 

@@ -38,8 +38,24 @@ def load_engine(index_dir: str) -> Engine:
     return open_engine(Path(index_dir))
 
 
+def collections() -> dict[str, Path]:
+    """The indexes this server switches between ({} when it serves one): `serve --collection`."""
+    return dict(Environment.read().collections)
+
+
+def active_collection() -> str | None:
+    """The collection the page shows: ?c= when it names one, else the first; None with one index."""
+    found = collections()
+    if len(found) < 2:
+        return None
+    wanted = param("c")
+    return wanted if wanted in found else next(iter(found))
+
+
 def index_dir() -> Path:
-    return default_index_dir()
+    """The index folder the page shows: the active collection's, else $SOURCEBOOK_INDEX (./.index)."""
+    name = active_collection()
+    return collections()[name] if name else default_index_dir()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -52,6 +68,9 @@ def upload_blocked(engine: Engine | None) -> str | None:
     """Why documents cannot be added from the browser (Markdown, escaped), or None when they can."""
     if Environment.read().read_only:
         return "This server is read-only (`sourcebook serve --read-only`): documents cannot be added here."
+    if len(collections()) > 1:
+        return ("This server shows several collections: add documents to one with "
+                "`sourcebook ingest FILES --index DIR`, and the app picks them up.")
     folder = default_corpus_dir()  # where uploads are stored and ingested from
     if not folder.is_dir():
         return (f"Adding documents needs a corpus folder, and there is none at {escape_md(folder.as_posix())}. "

@@ -23,6 +23,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from urllib.parse import quote as url_quote
 
 from index.glossary import Glossary
@@ -135,25 +136,41 @@ def layered_html(text: str, *layers: Layer) -> str:
     return render(0, len(text), 0)
 
 
+# The collection this script run shows, when the server has several (`serve --collection`): every
+# link names it (&c=…), since following a link starts a new session. Set at the start of each run,
+# in the run's own thread.
+COLLECTION: ContextVar[str | None] = ContextVar("COLLECTION", default=None)
+
+
+def _in_collection(href: str) -> str:
+    name = COLLECTION.get()
+    return f"{href}&c={url_quote(name, safe='')}" if name else href
+
+
 def term_href(term: str) -> str:
     """The relative link to a term's Glossary entry: "glossary?term=security%20dilemma"."""
-    return f"{GLOSSARY_PAGE}?term={url_quote(term, safe='')}"
+    return _in_collection(f"{GLOSSARY_PAGE}?term={url_quote(term, safe='')}")
 
 
 def reference_href(ref_id: str) -> str:
     """The relative link to a reference on the Citations page."""
-    return f"{CITATIONS_PAGE}?ref={url_quote(ref_id, safe='')}"
+    return _in_collection(f"{CITATIONS_PAGE}?ref={url_quote(ref_id, safe='')}")
 
 
-def document_href(document: str, passage: str | None = None) -> str:
-    """The relative link to a document in the Documents page's reader, optionally at one passage."""
+def document_href(document: str, passage: str | None = None, page: int | None = None,
+                  sentences: Sequence[int] = ()) -> str:
+    """The relative link to a document in the Documents page's reader, optionally at one passage, or
+    to a PDF page as printed with the passage's sentences marked."""
     href = f"{DOCUMENTS_PAGE}?doc={url_quote(document, safe='')}"
-    return href + (f"&passage={url_quote(passage, safe='')}" if passage else "")
+    href += f"&passage={url_quote(passage, safe='')}" if passage else ""
+    href += f"&page={page}" if page is not None else ""
+    href += f"&s={','.join(map(str, sentences))}" if page is not None and sentences else ""
+    return _in_collection(href)
 
 
 def ask_href(question: str) -> str:
     """The relative link to a question on the Ask page (the app's root): "?q=What%20is%20X%3F"."""
-    return f"?q={url_quote(question, safe='')}"
+    return _in_collection(f"?q={url_quote(question, safe='')}")
 
 
 def share_url(page_url: str | None, href: str) -> str:
@@ -210,8 +227,7 @@ def quoted_indexes(citation: Citation) -> list[int]:
 
 def page_href(document: str, page: int, passage: str | None = None, sentences: Sequence[int] = ()) -> str:
     """The relative link to a PDF page as printed, in the Documents page, with a passage's sentences marked."""
-    href = f"{document_href(document, passage)}&page={page}"
-    return href + (f"&s={','.join(map(str, sentences))}" if sentences else "")
+    return document_href(document, passage, page, sentences)
 
 
 # --- answers, citations, references ----------------------------------------------
