@@ -223,7 +223,9 @@ def read_bibtex(document: str, text: str, problems: list[str] | None = None) -> 
     library = bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors()])
     found: list[str] = []
     for block in library.failed_blocks:
-        if isinstance(block, DuplicateBlockKeyBlock):
+        if isinstance(block, DuplicateBlockKeyBlock) and not block.key.strip():  # a second entry with no key
+            found.append(f"entry at line {_line(block.start_line)} has no key: left out")
+        elif isinstance(block, DuplicateBlockKeyBlock):
             found.append(f"entry at line {_line(block.start_line)} repeats the key {block.key!r}: left out")
         else:
             found.append(f"entry at line {_line(block.start_line)} could not be read (unbalanced braces or quotes): "

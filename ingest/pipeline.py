@@ -82,7 +82,7 @@ class IngestReport:
         if self.errors:
             head += f"; {len(self.errors)} file(s) failed"
         if self.warnings:
-            head += f"; {len(self.warnings)} file(s) read in part"
+            head += f"; {len({w.path for w in self.warnings})} file(s) read in part"
         return head
 
 

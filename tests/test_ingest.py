@@ -173,3 +173,13 @@ def test_without_a_progress_bar_passages_are_still_embedded_a_chunk_at_a_time(
     monkeypatch.setattr(Embedder, "encode_passages", counted)
     report = ingest([CORPUS], tmp_path / "idx", Settings().with_(embed_chunk=4))
     assert sum(sizes) == report.passages > 8 and max(sizes) == 4
+
+
+def test_the_summary_counts_files_read_in_part_not_their_warnings() -> None:
+    """A .bib with twenty entries left out is one file read in part (it said 21 files)."""
+    from ingest.pipeline import FileFailure, IngestReport
+
+    report = IngestReport(index_dir=Path("idx"))
+    report.warnings = [FileFailure("a.bib", "entry 1 left out"), FileFailure("a.bib", "entry 2 left out"),
+                       FileFailure("b.pdf", "page(s) 2 failed inside pypdf and were left out")]
+    assert report.summary().endswith("; 2 file(s) read in part")

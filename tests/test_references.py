@@ -544,7 +544,7 @@ def test_vancouver_and_ieee_numbered_lists_field_by_field() -> None:
 def test_bibtex_entries_left_out_are_reported_a_line_each(capfd: pytest.CaptureFixture[str]) -> None:
     from index.bibtex import MAX_FIELD_CHARS
 
-    text = ("@book{, title={No key}}\n@article{good, title={Fine}, year={2001}}\n"
+    text = ("@book{, title={No key}}\n@article{good, title={Fine}, year={2001}}\n@book{, title={No key again}}\n"
             "@article{broken, title={Unclosed, year=2001\n@misc{good, title={Again}}\n"
             "@misc{long, title={" + "word " * (MAX_FIELD_CHARS // 2) + "}}\n")
     problems: list[str] = []
@@ -553,8 +553,9 @@ def test_bibtex_entries_left_out_are_reported_a_line_each(capfd: pytest.CaptureF
     assert len(refs[1].title or "") <= MAX_FIELD_CHARS
     assert sorted(problems) == sorted([
         "entry at line 1 has no key: left out",
-        "entry at line 3 could not be read (unbalanced braces or quotes): left out",
-        "entry at line 4 repeats the key 'good': left out",
+        "entry at line 3 has no key: left out",  # a second one is no key either, not a repeated ''
+        "entry at line 4 could not be read (unbalanced braces or quotes): left out",
+        "entry at line 5 repeats the key 'good': left out",
         f"entry long: field title is {MAX_FIELD_CHARS // 2 * 5:,} characters; cut to {MAX_FIELD_CHARS:,}",
     ])
     out, err = capfd.readouterr()
