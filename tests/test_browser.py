@@ -203,6 +203,13 @@ def url_has(name: str, value: str, path: str = "") -> Any:
 # --- Ask ---------------------------------------------------------------------------------------
 
 
+def test_the_server_is_healthy_only_once_its_index_is_loaded(corpus_site: Server) -> None:
+    """`sourcebook serve` opens the engine and asks a first question before Streamlit starts."""
+    log = corpus_site.log.read_text()
+    ready, started = log.find(f"{corpus_site.index.resolve()}: ready in "), log.find("Uvicorn server started")
+    assert ready >= 0 and (started == -1 or ready < started), log
+
+
 def test_typed_question_shows_cited_answer(corpus_site: Server, page: Page) -> None:
     page.goto(corpus_site.url)
     ask(page, HERZ_QUESTION)

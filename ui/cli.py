@@ -243,7 +243,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Streamlit's own upload limit (whole MiB) stops oversized bodies before they are held in memory.
     max_upload_mb = max(1, -(-Settings().upload.max_upload_bytes // 2**20))
     command = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        # ui/serve.py loads every index before Streamlit starts, so "healthy" means ready to answer.
+        sys.executable, "-m", "ui.serve", str(app),
         "--server.port", str(args.port), "--server.address", args.address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(max_upload_mb),
