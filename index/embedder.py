@@ -59,11 +59,11 @@ class Embedder:
     def __init__(self, name: str = DEFAULT_MODEL) -> None:
         self.name = name
         self.path = resolve_model(name)
-        from sentence_transformers import SentenceTransformer
-
-        self._model: Any = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dimension = int(dim() or 0)
+        # The torch model is loaded on first use (ingestion, or making the ONNX export): a question
+        # answered from a verified export never imports torch (~9 s of a one-off `sourcebook ask`).
+        self._torch_model: Any = None
+        self._load_lock = threading.Lock()
+        self.dimension = _dimension(self.path) or self._dimension_from_model()
         # torch modules are not safe to call from several threads at once; Streamlit
         # serves each session on its own thread, so calls are serialised here.
         self._lock = threading.Lock()
@@ -72,6 +72,21 @@ class Embedder:
         self._fast_tried = False
         self._fast_lock = threading.Lock()
         self.query_runtime = "torch"
+
+    @property
+    def _model(self) -> Any:
+        """The sentence-transformers model, loaded (with torch) the first time it is needed."""
+        with self._load_lock:
+            if self._torch_model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._torch_model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+            return self._torch_model
+
+    def _dimension_from_model(self) -> int:
+        model = self._model
+        dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(dim() or 0)
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Embed texts in batches; rows are L2-normalised so inner product is cosine."""
@@ -137,11 +152,15 @@ class Embedder:
             if not self._fast_tried:
                 self._fast_tried = True
                 try:
-                    import torch
-
                     from index import onnx_encoder
 
-                    self._fast = onnx_encoder.load(self._model, self.path, self.encode, torch.get_num_threads())
+                    # An export verified before is used as it is, without torch; else it is made
+                    # from the torch model and checked against it (index/onnx_encoder.py).
+                    self._fast = onnx_encoder.cached(self.path, _threads())
+                    if self._fast is None:
+                        import torch
+
+                        self._fast = onnx_encoder.load(self._model, self.path, self.encode, torch.get_num_threads())
                     self.query_runtime = "onnx"
                 except Exception as exc:
                     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -155,6 +174,24 @@ class Embedder:
         if fast is not None:
             return fast.encode(texts)
         return self.encode(texts, batch_size=8)
+
+
+def _dimension(folder: Path) -> int:
+    """The vectors' dimension as the model folder declares it (its pooling layer), or 0."""
+    import json
+
+    try:
+        return int(json.loads((folder / "1_Pooling" / "config.json").read_text())["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _threads() -> int:
+    """Threads for ONNX Runtime: the cores this process may use, as torch would take them."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import threading
 import warnings
@@ -43,9 +44,10 @@ def cache_dir() -> Path:
 
 
 def weights_key(folder: Path) -> str:
-    """Content hash of a model folder's weights and configuration (not of its path or dates)."""
+    """Content hash of a model folder's weights, configuration and tokenizer (not of its path or dates)."""
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("config*.json")):
+    tokenizer = [folder / n for n in ("tokenizer.json", "sentence_bert_config.json") if (folder / n).exists()]
+    for path in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("config*.json")) + tokenizer:
         digest.update(path.name.encode())
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -83,6 +85,62 @@ class OnnxEncoder:
         if rows:
             out = np.stack([rows[i] for i in range(len(texts))])
         return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class FastTokenizer:
+    """The model folder's tokenizer.json run by the `tokenizers` library, called as a transformers
+    tokenizer is here (padding to the longest text, truncation, numpy arrays): no torch, no
+    transformers import. Used only when it gave the very same ids on the probes (see load)."""
+
+    def __init__(self, folder: Path, max_length: int) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length)
+        self._tokenizer.no_padding()
+
+    def __call__(self, texts: list[str], **_: Any) -> dict[str, np.ndarray]:
+        encodings = self._tokenizer.encode_batch(texts)
+        width = max((len(e.ids) for e in encodings), default=0)
+        out = {name: np.zeros((len(texts), width), dtype=np.int64) for name in INPUTS}
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            out["input_ids"][row, :n] = e.ids
+            out["attention_mask"][row, :n] = e.attention_mask
+            out["token_type_ids"][row, :n] = e.type_ids
+        return out
+
+
+def _max_length(folder: Path) -> int | None:
+    """The model's token limit as its folder declares it (sentence_bert_config.json)."""
+    try:
+        return int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _paths(folder: Path) -> tuple[Path, Path]:
+    """The export of a model folder, and the note that says it was verified against torch."""
+    path = cache_dir() / "onnx" / f"{folder.name}-{weights_key(folder)}.onnx"
+    return path, path.with_suffix(".verified.json")
+
+
+def cached(folder: Path, threads: int) -> OnnxEncoder | None:
+    """The export of the model in `folder`, if one was made and verified before (with its tokenizer),
+    loaded without torch; None otherwise (load() makes one)."""
+    path, note = _paths(folder)
+    max_length = _max_length(folder)
+    try:
+        if max_length is None or not path.exists() or json.loads(note.read_text()) != _note(path):
+            return None
+        return OnnxEncoder(_session(path, threads), FastTokenizer(folder, max_length), max_length)
+    except Exception:  # a damaged cache entry: made and verified again by load()
+        return None
+
+
+def _note(path: Path) -> dict[str, Any]:
+    """What the verified note records: which export, checked with which tokenizer."""
+    return {"export": path.name, "size": path.stat().st_size, "tokenizer": "tokenizers", "agreement": AGREEMENT}
 
 
 def _mean_pooled(st_model: Any) -> bool:
@@ -151,7 +209,7 @@ def load(st_model: Any, folder: Path, reference: Any, threads: int) -> OnnxEncod
     Raises RuntimeError (or the runtime's own error) when it cannot be made or disagrees."""
     if not _mean_pooled(st_model):
         raise RuntimeError("only mean-pooled models are exported")
-    path = cache_dir() / "onnx" / f"{folder.name}-{weights_key(folder)}.onnx"
+    path, note = _paths(folder)
     try:
         session = _session(path, threads) if path.exists() else None
     except Exception:  # a damaged cache entry is made again
@@ -160,7 +218,20 @@ def load(st_model: Any, folder: Path, reference: Any, threads: int) -> OnnxEncod
         export(st_model, path)
         session = _session(path, threads)
     encoder = OnnxEncoder(session, st_model.tokenizer, int(st_model.max_seq_length))
-    agreement = float(np.min(np.sum(encoder.encode(list(PROBES)) * reference(list(PROBES)), axis=1)))
+    expected = reference(list(PROBES))
+    agreement = float(np.min(np.sum(encoder.encode(list(PROBES)) * expected, axis=1)))
     if agreement < AGREEMENT:
         raise RuntimeError(f"export agrees with torch at cosine {agreement:.5f} < {AGREEMENT}")
+    # The torch-free tokenizer is trusted from now on only if it gives the same ids and vectors.
+    with contextlib.suppress(Exception):
+        fast = FastTokenizer(folder, int(st_model.max_seq_length))
+        theirs = st_model.tokenizer(list(PROBES), padding=True, truncation=True,
+                                    max_length=int(st_model.max_seq_length), return_tensors="np")
+        quick = OnnxEncoder(session, fast, int(st_model.max_seq_length))
+        if (np.array_equal(fast(list(PROBES))["input_ids"], theirs["input_ids"])
+                and float(np.min(np.sum(quick.encode(list(PROBES)) * expected, axis=1))) >= AGREEMENT):
+            tmp = note.with_name(f".{note.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(_note(path)))
+            os.replace(tmp, note)
+            encoder = quick
     return encoder

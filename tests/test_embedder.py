@@ -63,8 +63,13 @@ def test_onnx_export_gives_torchs_vectors(embedder: Any, tmp_path: Path, monkeyp
     stamp = exported.stat().st_mtime_ns
     onnx_encoder.load(embedder._model, embedder.path, embedder.encode, threads=2)
     assert exported.stat().st_mtime_ns == stamp
+    # Verified with its torch-free tokenizer, the export is then used without torch at all.
+    cached = onnx_encoder.cached(embedder.path, threads=2)
+    assert cached is not None and isinstance(cached.tokenizer, onnx_encoder.FastTokenizer)
+    assert (cached.encode(TEXTS) * slow).sum(axis=1).min() > 0.9999
     # A damaged cache entry is made again, not trusted.
     exported.write_bytes(b"not a graph")
+    assert onnx_encoder.cached(embedder.path, threads=2) is None
     again = onnx_encoder.load(embedder._model, embedder.path, embedder.encode, threads=2)
     assert exported.stat().st_size > 1_000_000
     assert (again.encode(TEXTS) * slow).sum(axis=1).min() > 0.9999
@@ -116,3 +121,21 @@ def test_only_mean_pooled_models_are_exported() -> None:
     assert onnx_encoder._mean_pooled([Transformer(), Pooling("mean")])
     assert not onnx_encoder._mean_pooled([Transformer(), Pooling("cls")])
     assert not onnx_encoder._mean_pooled([Transformer()])
+
+
+def test_a_question_is_answered_without_torch_once_the_export_is_verified(corpus_index: Path) -> None:
+    """`sourcebook ask` took 9-14 s and 750 MB, nearly all of it torch loading for a question that
+    ONNX Runtime encodes. The session's engine made and verified the export; a new process uses it."""
+    import os
+    import subprocess
+    import sys
+
+    from index.engine import Engine
+
+    assert Engine(corpus_index).embedder.query_runtime == "onnx"  # made and verified here if not yet
+    probe = ("import sys; from pathlib import Path; from index.engine import Engine; "
+             f"a = Engine(Path({str(corpus_index)!r})).ask('Who coined the term security dilemma?'); "
+             "print('torch' in sys.modules, 'transformers' in sys.modules, 'Herz' in a.text)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=dict(os.environ),
+                         cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert out.stdout.split() == ["False", "False", "True"], out.stderr[-2000:]
