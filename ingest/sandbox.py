@@ -3,10 +3,10 @@
 Each file is read (and a library export parsed) in a process of a small pebble pool forked from
 a fresh forkserver that has imported this module, so a worker shares neither the caller's memory
 nor its model. Its address space may grow by settings.read.memory_mb (setrlimit) and each file
-has a wall-time limit. A file that passes either limit,
-or crashes its worker, becomes one `InputError` naming the limit; the pool replaces the worker
-and the other files are read. The caller (the command line or the web server) only ever holds
-the text that comes back, so its own memory does not grow with a hostile upload.
+has a wall-time limit. A file that passes either limit, or crashes its worker, becomes one
+error line naming the limit; the pool replaces the worker and the other files are read. The
+caller (the command line or the web server) only ever holds the text that comes back, so its
+own memory does not grow with a hostile upload.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Reading:
     library: bool = False  # a .bib or CSL-JSON export: its entries are the point, not its text
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """A file's Reading, or the reason it could not be read."""
 
@@ -116,12 +116,12 @@ def _pool(limits: ReadSettings) -> Any:
             pool = _pools[key] = ProcessPool(max_workers=limits.workers, max_tasks=_TASKS_PER_WORKER,
                                              initializer=_limit_memory, initargs=(limits.memory_mb,),
                                              context=context)
-            if len(_pools) == 1:
-                atexit.register(_stop_pools)
         return pool
 
 
+@atexit.register
 def _stop_pools() -> None:
+    """At exit, the workers go too (a running read is stopped)."""
     with _pools_lock:
         for pool in _pools.values():
             pool.stop()
