@@ -101,8 +101,8 @@ def choose_collection() -> None:
     if chosen != current:
         st.query_params.clear()
         st.query_params["c"] = chosen
-        for key in ("question", CONVERSATION, HISTORY, "document_choice"):
-            st.session_state.pop(key, None)
+        for state in ("question", CONVERSATION, HISTORY, "document_choice"):
+            st.session_state.pop(state, None)
         st.rerun()
 
 
@@ -252,7 +252,7 @@ def follow_up(engine: Engine, question: str) -> FollowUp:
     return resolve_follow_up(question, previous, engine.terms_in)
 
 
-def show_conversation(current: Answer) -> None:
+def show_conversation() -> None:
     """The earlier turns, folded, and the whole conversation as Markdown, with a way to start over."""
     turns: list[tuple[Turn, str, Answer]] = st.session_state.get(CONVERSATION, [])
     if len(turns) < 2:
@@ -261,7 +261,8 @@ def show_conversation(current: Answer) -> None:
         for turn, asked, answer in turns[:-1]:
             st.markdown(f"**{escape_md(asked)}**" + (f" (searched for: {escape_md(turn.question)})"
                                                        if turn.question != asked else ""))
-            st.html(answer_html(answer) if not answer.abstained else f"<div>{esc(answer.text)}</div>")
+            # As text: an earlier answer's [n] would link to the cards of the answer shown below.
+            st.html(f'<div class="sb-earlier">{esc(answer.text)}</div>')
     left, right = st.columns(2)
     left.download_button("Download the conversation (Markdown)", conversation_markdown([a for _, _, a in turns]),
                          file_name="conversation.md", mime="text/markdown", icon=":material/download:",
@@ -298,7 +299,7 @@ def ask_page() -> None:
         show_answer(answer, engine)
     if answer.message != "empty question":
         share_link(ask_href(resolved.resolved), "Link to this answer")
-    show_conversation(answer)
+    show_conversation()
 
 
 # --- navigation ------------------------------------------------------------------

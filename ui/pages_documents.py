@@ -259,7 +259,8 @@ def show_page(engine: Engine, row: DocumentRow, page: int, wanted: str) -> None:
     label = doc.page_label(page)
     st.caption(escape_md(f"{page_text(page, label)} as printed" + ("" if found or not quotes else
                          " (the quoted text could not be placed on this page image)")))
-    nav = [f'<a href="{esc(page_href(row.id, n, wanted or None, _sentences(param("s"))))}">{text}</a>'
+    # The pages either side, unmarked: the quote is on this one.
+    nav = [f'<a href="{esc(page_href(row.id, n))}">{text}</a>'
            for n, text in ((page - 1, "← previous page"), (page + 1, "next page →")) if 1 <= n <= pages]
     if nav:
         st.html(f'<div class="sb-page-nav">{" · ".join(nav)}</div>')
