@@ -360,8 +360,13 @@ def _build(
     noise = [p for p in passages if p.kind != "body"]
     step(f"embedding {len(body)} passages (unchanged ones are reused)", 0.6)
 
+    embedding_from = time.perf_counter()
+
     def embedded(done: int, total: int) -> None:
-        step(f"embedding passages: {done} of {total} done", 0.6 + 0.2 * done / max(total, 1))
+        # The time left, from the pace so far: a bar on "embedding" for minutes looks stuck.
+        left = (time.perf_counter() - embedding_from) / max(done, 1) * (total - done)
+        eta = f", about {_duration(left)} left" if done < total else ""
+        step(f"embedding passages: {done} of {total} done{eta}", 0.6 + 0.2 * done / max(total, 1))
 
     chunks = embedded if step is not _no_progress else None
     vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks)
@@ -389,6 +394,14 @@ def _build(
         sentence_rows=sentence_rows, references=references, glossary=glossary,
         reference_vectors=ref_vectors, headings=headings, heading_vectors=heading_vectors,
     )
+
+
+def _duration(seconds: float) -> str:
+    """"40 s", "3 min", "1 h 5 min": as a progress message says how long is left."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
 def _passages(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -149,7 +150,10 @@ def test_with_a_progress_bar_embedding_moves_it_chunk_by_chunk(tmp_path: Path, c
                     on_progress=lambda t, f: steps.append((t, f)))
     chunks = [t for t, _ in steps if t.startswith("embedding passages:")]
     n = report.passages
-    assert chunks == [f"embedding passages: {min(i, n)} of {n} done" for i in range(3, n + 3, 3)]
+    # Each chunk says how far it is and, until the last, about how long is left.
+    assert [t.split(", about")[0] for t in chunks] == [f"embedding passages: {min(i, n)} of {n} done"
+                                                       for i in range(3, n + 3, 3)]
+    assert all(re.search(r", about \d+ (s|min) left$", t) for t in chunks[:-1]) and "about" not in chunks[-1]
     fractions = [f for _, f in steps]
     assert fractions == sorted(fractions)
     ours, whole = (load_embeddings(current_generation(p) or p) for p in (tmp_path / "idx", corpus_index))
@@ -183,3 +187,9 @@ def test_the_summary_counts_files_read_in_part_not_their_warnings() -> None:
     report.warnings = [FileFailure("a.bib", "entry 1 left out"), FileFailure("a.bib", "entry 2 left out"),
                        FileFailure("b.pdf", "page(s) 2 failed inside pypdf and were left out")]
     assert report.summary().endswith("; 2 file(s) read in part")
+
+
+def test_time_left_reads_as_a_person_says_it() -> None:
+    from ingest.pipeline import _duration
+
+    assert [_duration(x) for x in (0.2, 40.4, 200, 3900)] == ["1 s", "40 s", "3 min", "1 h 5 min"]
