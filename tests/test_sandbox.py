@@ -53,6 +53,7 @@ def test_a_file_that_reads_too_long_is_stopped_and_the_others_are_read(tmp_path:
                       "security-dilemma-encyclopedia.txt": None, "security-dilemma-realism-notes.txt": None}
 
 
+@pytest.mark.slow  # writes and reads 28 MB twice
 def test_a_file_that_needs_more_memory_than_allowed_is_stopped(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_text(("Quillon beetles hibernate inside hollow birch stumps during winter. " * 20 + "\n") * 20_000)
