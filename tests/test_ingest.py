@@ -193,3 +193,30 @@ def test_time_left_reads_as_a_person_says_it() -> None:
     from ingest.pipeline import _duration
 
     assert [_duration(x) for x in (0.2, 40.4, 200, 3900)] == ["1 s", "40 s", "3 min", "1 h 5 min"]
+
+
+def test_the_summary_counts_every_second_spent_embedding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 10,000-entry list took minutes to embed while the summary said "(1.1s embedding)": the
+    reference entries and question headings are embedded too, and counted."""
+    import time
+
+    from index.embedder import Embedder
+
+    spent = [0.0]
+    real = Embedder.encode
+
+    def timed(self: Embedder, *args: object, **kwargs: object) -> object:
+        started = time.perf_counter()
+        try:
+            return real(self, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    monkeypatch.setattr(Embedder, "encode", timed)
+    entries = "\n\n".join(f"Author{i} A ({1900 + i}). \u201cTitle number {i}.\u201d Journal of Things, {i}(1), 1-9."
+                          for i in range(150))
+    (tmp_path / "survey.txt").write_text("A survey\n\nAs Author3 (1903) showed, things hold.\n\nReferences\n\n"
+                                         + entries + "\n")
+    report = ingest([tmp_path / "survey.txt"], tmp_path / "idx")
+    assert report.references == 150 and spent[0] > 0
+    assert report.embed_seconds >= spent[0] and f"({report.embed_seconds:.1f}s embedding)" in report.summary()
