@@ -195,6 +195,7 @@ def test_time_left_reads_as_a_person_says_it() -> None:
     assert [_duration(x) for x in (0.2, 40.4, 200, 3900)] == ["1 s", "40 s", "3 min", "1 h 5 min"]
 
 
+@pytest.mark.slow  # 150 reference entries embedded
 def test_the_summary_counts_every_second_spent_embedding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A 10,000-entry list took minutes to embed while the summary said "(1.1s embedding)": the
     reference entries and question headings are embedded too, and counted."""
