@@ -144,7 +144,7 @@ def write(index_dir: Path, data: BundleData) -> Path:
         manifest = {
             "format_version": FORMAT_VERSION,
             # Each file's SHA-256: a flipped byte or an edited passage is refused on load, never served.
-            "checksums": {name: _sha256(tmp / name) for name in FILES if name != "manifest.json"},
+            "checksums": {name: file_sha256(tmp / name) for name in FILES if name != "manifest.json"},
             "model": data.model,
             "dimension": data.dimension,
             "settings": data.settings.to_json(),
@@ -198,7 +198,8 @@ def _sentences_of(data: BundleData, n_body: int) -> tuple[np.ndarray, np.ndarray
     return data.sentence_vectors, data.sentence_rows
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks (index files, input files, a PDF before it is shown)."""
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
@@ -241,7 +242,7 @@ def check_generation(index_dir: Path, model: str | None = None, for_reuse: bool 
         f = gen / name
         if not f.exists() or (name != "manifest.json" and f.stat().st_size == 0):
             raise BundleError(f"{index_dir}: {name} is missing or empty; {rebuild}")
-        if name in checksums and _sha256(f) != checksums[name]:
+        if name in checksums and file_sha256(f) != checksums[name]:
             raise BundleError(f"{index_dir}: {name} is damaged (it differs from the file written); {rebuild}")
     try:
         con = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True)

@@ -3,7 +3,8 @@
 `Settings` holds five parts: `build` (how files are cut, embedded and indexed; stored in
 each bundle's manifest, so an index says how it was built), `query` (retrieval, answers,
 abstention), `claims` (the claim checker's thresholds), `upload` (files added from the
-browser) and `read` (the limits a file is read under). The environment is read here and nowhere else (`Environment`).
+browser) and `read` (the limits a file is read under). The environment is read here and
+nowhere else (`Environment`).
 """
 
 from __future__ import annotations

@@ -203,14 +203,12 @@ class Store:
         return [r[0] for r in self._con().execute("SELECT embed_key FROM passages WHERE kind='body' ORDER BY row")]
 
     def documents(self) -> list[Document]:
-        cur = self._con().execute("SELECT * FROM documents")
-        return [
-            Document(id=r["id"], path=r["path"], title=r["title"], sha256=r["sha256"], text=r["text"],
-                     page_starts=tuple(json.loads(r["page_starts"])), source=r["source"], licence=r["licence"],
-                     page_labels=tuple(json.loads(r["page_labels"] or "[]")),
-                     page_margins=tuple(tuple(m) for m in json.loads(r["page_margins"] or "[]")))
-            for r in cur
-        ]
+        return [_document(r) for r in self._con().execute("SELECT * FROM documents")]
+
+    def document(self, document_id: str) -> Document | None:
+        """One document, by its id (None when the index has no such document)."""
+        r = self._con().execute("SELECT * FROM documents WHERE id=?", (document_id,)).fetchone()
+        return _document(r) if r else None
 
     def references(self) -> list[Reference]:
         cur = self._con().execute("SELECT data FROM refs ORDER BY document, rowid")
@@ -246,6 +244,13 @@ class Store:
             (section_weight, match, limit),
         )
         return [(r[0], -float(r[1])) for r in cur]
+
+
+def _document(r: sqlite3.Row) -> Document:
+    return Document(id=r["id"], path=r["path"], title=r["title"], sha256=r["sha256"], text=r["text"],
+                    page_starts=tuple(json.loads(r["page_starts"])), source=r["source"], licence=r["licence"],
+                    page_labels=tuple(json.loads(r["page_labels"] or "[]")),
+                    page_margins=tuple(tuple(m) for m in json.loads(r["page_margins"] or "[]")))
 
 
 def fts_query(text: str) -> str:

@@ -186,8 +186,7 @@ def _file_digest(path: Path, max_bytes: int) -> str:
         st = path.stat()
         if st.st_size > max_bytes:
             return f"over-cap:{st.st_size}:{st.st_mtime_ns}"
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return bundle.file_sha256(path)
     except OSError as exc:
         return f"unreadable:{exc.errno}"
 
@@ -329,10 +328,10 @@ def _build(
         else:
             kind = path.suffix.lower() or "(none)"
             fail(FileFailure(str(path), f"unsupported file type {kind}; Sourcebook reads {READS}"))
-    ids = dict(readable)
-    # Each file is read in a worker process under settings.read's limits (ingest/sandbox.py).
-    for n, outcome in enumerate(read_all(readable, settings.build.max_file_bytes, settings.read)):
-        path, doc_id = outcome.path, ids[outcome.path]
+    # Each file is read in a worker process under settings.read's limits (ingest/sandbox.py); the
+    # outcomes come in the order of the files.
+    outcomes = read_all(readable, settings.build.max_file_bytes, settings.read)
+    for n, ((path, doc_id), outcome) in enumerate(zip(readable, outcomes, strict=True)):
         # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
         step(f"reading {doc_id}", 0.5 * (n + 1) / max(len(readable), 1))
         if outcome.reading is None:

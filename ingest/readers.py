@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import SourcebookError
+from index.settings import ReadSettings
 from ingest.markdown import markdown_blocks
 from ingest.text import Block, normalise
 
@@ -113,7 +114,8 @@ def markdown_structure(text: str) -> tuple[Block, ...] | None:
         return None
 
 
-def read_any(path: Path, max_bytes: int, page_budget: int = 16_000_000, pdf_budget: int = 128_000_000) -> RawText:
+def read_any(path: Path, max_bytes: int, page_budget: int = ReadSettings.max_page_content_bytes,
+             pdf_budget: int = ReadSettings.max_pdf_content_bytes) -> RawText:
     """Read a supported file; InputError with a short reason otherwise. A PDF's pages are read within
     the budgets of inflated content (settings.read), per page and per document."""
     suffix = path.suffix.lower()

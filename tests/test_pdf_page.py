@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ui.pdf_page import HIGHLIGHT, PageUnavailable, locate, render_page, sha256_of
+from index.bundle import file_sha256
+from ui.pdf_page import HIGHLIGHT, PageUnavailable, locate, render_page
 
 from .pdfs import text_pdf
 
@@ -34,7 +35,7 @@ def test_the_quote_is_found_through_line_breaks_ligatures_and_accents() -> None:
 def test_a_page_is_rendered_with_the_quote_marked_and_only_there(tmp_path: Path) -> None:
     pdf = tmp_path / "ferry.pdf"
     pdf.write_bytes(text_pdf("The Korvath glacier retreats forty metres each summer.", FERRY))
-    sha = sha256_of(pdf)
+    sha = file_sha256(pdf)
     view = render_page(pdf, sha, 2, [FERRY])
     assert view.found and view.pages == 2 and view.image.size[0] > 800
     rows = _marked_rows(view.image)
@@ -47,7 +48,7 @@ def test_a_page_is_rendered_with_the_quote_marked_and_only_there(tmp_path: Path)
 def test_a_changed_or_missing_file_is_not_shown(tmp_path: Path) -> None:
     pdf = tmp_path / "ferry.pdf"
     pdf.write_bytes(text_pdf(FERRY))
-    sha = sha256_of(pdf)
+    sha = file_sha256(pdf)
     with pytest.raises(PageUnavailable, match="no page 3"):
         render_page(pdf, sha, 3)
     pdf.write_bytes(text_pdf(FERRY, FERRY))

@@ -53,7 +53,6 @@ from ui.render import (  # noqa: E402
     document_href,
     esc,
     escape_md,
-    page_href,
     quoted_indexes,
     quoted_sentences,
     term_link,
@@ -165,7 +164,7 @@ def open_in_document(passage: Passage, citation: Citation | None = None) -> str:
     href = document_href(passage.document, passage.id)
     links = f'<a href="{esc(href)}">open in document</a>'
     if citation is not None and citation.page is not None and passage.document.lower().endswith(".pdf"):
-        page = page_href(passage.document, citation.page, passage.id, quoted_indexes(citation))
+        page = document_href(passage.document, passage.id, citation.page, quoted_indexes(citation))
         links += f' · <a class="sb-page-link" href="{esc(page)}">see the page as printed</a>'
     return f'<div class="sb-open-document" style="{MUTED_STYLE}">{links}</div>'
 

@@ -51,7 +51,6 @@ from ui.render import (
     esc,
     escape_md,
     layered_html,
-    page_href,
     page_text,
     reference_href,
     scroll_script,
@@ -243,7 +242,7 @@ def _sentences(value: str) -> list[int]:
 def show_page(engine: Engine, row: DocumentRow, page: int, wanted: str) -> None:
     """Page `page` of a PDF as printed, the cited sentences (?s=) or the passage (?passage=) marked,
     with links to the pages either side."""
-    doc = next((d for d in engine.store.documents() if d.id == row.id), None)
+    doc = engine.store.document(row.id)
     if doc is None or not doc.page_starts:
         st.warning("This document has no pages to show: it is not a PDF.")
         return
@@ -260,7 +259,7 @@ def show_page(engine: Engine, row: DocumentRow, page: int, wanted: str) -> None:
     st.caption(escape_md(f"{page_text(page, label)} as printed" + ("" if found or not quotes else
                          " (the quoted text could not be placed on this page image)")))
     # The pages either side, unmarked: the quote is on this one.
-    nav = [f'<a href="{esc(page_href(row.id, n))}">{text}</a>'
+    nav = [f'<a href="{esc(document_href(row.id, page=n))}">{text}</a>'
            for n, text in ((page - 1, "← previous page"), (page + 1, "next page →")) if 1 <= n <= pages]
     if nav:
         st.html(f'<div class="sb-page-nav">{" · ".join(nav)}</div>')

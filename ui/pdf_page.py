@@ -9,12 +9,14 @@ since would highlight the wrong place.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from index.bundle import file_sha256
+from index.errors import SourcebookError
 
 HIGHLIGHT = (255, 214, 0, 110)  # the colour of <mark>, translucent
 _ENDS = 40  # a quote not found whole is placed by its first and last this many letters
@@ -29,7 +31,7 @@ class PageView:
     found: bool
 
 
-class PageUnavailable(Exception):
+class PageUnavailable(SourcebookError):
     """The original file cannot be shown (gone, changed since it was indexed, not a PDF page)."""
 
 
@@ -64,18 +66,13 @@ def locate(page_text: str, quote: str) -> tuple[int, int] | None:
     return where[start], where[end + len(tail) - 1] + 1
 
 
-def sha256_of(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def render_page(path: Path, sha256: str, page: int, quotes: Sequence[str] = (), scale: float = 1.6) -> PageView:
     """Page `page` (1-based) of the PDF at `path`, which must still hash to `sha256`, with the quotes marked."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
     try:
-        same = sha256_of(path) == sha256
+        same = file_sha256(path) == sha256
     except OSError as exc:
         raise PageUnavailable(f"the original file cannot be read ({exc.strerror or exc})") from exc
     if not same:

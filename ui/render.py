@@ -214,20 +214,15 @@ def highlight(passage_text: str, quote: str | Sequence[str], terms: Glossary | N
     return f'<div class="sb-passage" style="{PASSAGE_STYLE}">{body}</div>'
 
 
-def quoted_sentences(citation: Citation) -> list[str]:
-    """The passage's own sentences that the citation quotes (the quote itself if none match)."""
-    found = [t for t in citation.passage.sentence_texts() if t.strip() and t in citation.quote]
-    return found or [citation.quote]
-
-
 def quoted_indexes(citation: Citation) -> list[int]:
     """The indexes of the passage's sentences that the citation quotes."""
     return [i for i, t in enumerate(citation.passage.sentence_texts()) if t.strip() and t in citation.quote]
 
 
-def page_href(document: str, page: int, passage: str | None = None, sentences: Sequence[int] = ()) -> str:
-    """The relative link to a PDF page as printed, in the Documents page, with a passage's sentences marked."""
-    return document_href(document, passage, page, sentences)
+def quoted_sentences(citation: Citation) -> list[str]:
+    """The passage's own sentences that the citation quotes (the quote itself if none match)."""
+    texts = citation.passage.sentence_texts()
+    return [texts[i] for i in quoted_indexes(citation)] or [citation.quote]
 
 
 # --- answers, citations, references ----------------------------------------------

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from index.settings import ReadSettings
 from ingest.pdf.budget import page_content_size, release
 from ingest.pdf.layout import Line, lines_of, page_runs
 from ingest.pdf.structure import build
@@ -70,7 +71,8 @@ def _spans(pages: list[int]) -> str:
     return ", ".join(out)
 
 
-def read_pdf(path: Path, max_bytes: int, page_budget: int = 16_000_000, document_budget: int = 128_000_000) -> RawText:
+def read_pdf(path: Path, max_bytes: int, page_budget: int = ReadSettings.max_page_content_bytes,
+             document_budget: int = ReadSettings.max_pdf_content_bytes) -> RawText:
     """Read a PDF's pages as lines with their layout and turn them into text and blocks.
 
     A page whose drawing instructions inflate past `page_budget` bytes, or that would take the
