@@ -133,12 +133,12 @@ def write(index_dir: Path, data: BundleData) -> Path:
         with contextlib.closing(sqlite3.connect(tmp / "store.sqlite")) as con:
             bm25.write(tmp, bm25.build(con, data.settings.build.section_weight))
         with open(tmp / "embeddings.npy", "wb") as fh:
-            np.save(fh, data.embeddings.astype(np.float32), allow_pickle=False)
+            np.save(fh, np.asarray(data.embeddings, dtype=np.float32), allow_pickle=False)
         faiss.write_index(build_faiss(data.embeddings, data.settings), str(tmp / "faiss.index"))
         sentence_vectors, sentence_rows = _sentences_of(data, n_body)
         # float16: sentence vectors only rank a few dozen sentences; half the memory and disk.
         with open(tmp / "sentences.npy", "wb") as fh:
-            np.save(fh, sentence_vectors.astype(np.float16), allow_pickle=False)
+            np.save(fh, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
         with open(tmp / "sentence_rows.npy", "wb") as fh:
             np.save(fh, sentence_rows.astype(np.int64), allow_pickle=False)
         manifest = {

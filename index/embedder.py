@@ -114,33 +114,45 @@ class Embedder:
         the model's token limit cut off gets the passage vector."""
         n = len(texts)
         passages = np.zeros((n, self.dimension), dtype=np.float32)
-        if not n:
-            return passages, []
-        with self._lock:
-            tokens = self._model.encode(
-                texts, batch_size=batch_size, output_value="token_embeddings", convert_to_numpy=False,
-                show_progress_bar=progress and sys.stderr.isatty(),
-            )
-            limit = int(self._model.max_seq_length)
-            offsets = self._model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
-                                            max_length=limit)["offset_mapping"]
-        sentences: list[np.ndarray] = []
-        for i, (emb, offs, sent) in enumerate(zip(tokens, offsets, spans, strict=True)):
-            t = emb.float().numpy()
-            if len(offs) != t.shape[0]:
-                raise ModelError(f"{self.name}: tokenizer and model disagree on a passage's length")
-            whole = t.mean(axis=0)
-            passages[i] = whole / (np.linalg.norm(whole) or 1.0)
-            starts = np.array([a for a, _ in offs])
-            ends = np.array([b for _, b in offs])
-            real = ends > starts  # special tokens have empty spans
-            vecs = np.empty((len(sent), self.dimension), dtype=np.float32)
-            for j, (a, b) in enumerate(sent):
-                inside = real & (starts >= a) & (ends <= b)
-                v = t[inside].mean(axis=0) if inside.any() else whole
-                vecs[j] = v / (np.linalg.norm(v) or 1.0)
-            sentences.append(vecs)
+        sentences: list[np.ndarray] = [passages[:0]] * n
+        # One model call a batch, in the order sentence-transformers itself batches (longest first,
+        # so each batch holds texts of a length): the same batches give the same vectors, and only
+        # one batch's token vectors (up to 256 x 384 floats a passage) are alive at a time. A call
+        # over the whole list kept every passage's token vectors until it returned.
+        order = np.argsort([-len(t) for t in texts])
+        limit = int(self._model.max_seq_length)
+        for at in range(0, n, batch_size):
+            batch = [int(i) for i in order[at:at + batch_size]]
+            chunk = [texts[i] for i in batch]
+            with self._lock:
+                tokens = self._model.encode(chunk, batch_size=len(chunk), output_value="token_embeddings",
+                                            convert_to_numpy=False)
+                offsets = self._model.tokenizer(chunk, return_offsets_mapping=True, truncation=True,
+                                                max_length=limit)["offset_mapping"]
+            for i, emb, offs in zip(batch, tokens, offsets, strict=True):
+                passages[i], sentences[i] = self._pool(emb.float().numpy(), offs, spans[i])
+            if progress and sys.stderr.isatty():
+                print(f"\rembedded {min(at + batch_size, n)} of {n}", end="", file=sys.stderr)
+        if progress and sys.stderr.isatty():
+            print(file=sys.stderr)
         return passages, sentences
+
+    def _pool(self, t: np.ndarray, offs: list[tuple[int, int]], sent: list[tuple[int, int]]
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """A passage's vector (the mean of its token vectors) and one vector per sentence span
+        (the mean of the tokens inside it), from the passage's token vectors."""
+        if len(offs) != t.shape[0]:
+            raise ModelError(f"{self.name}: tokenizer and model disagree on a passage's length")
+        whole = t.mean(axis=0)
+        starts = np.array([a for a, _ in offs])
+        ends = np.array([b for _, b in offs])
+        real = ends > starts  # special tokens have empty spans
+        vecs = np.empty((len(sent), self.dimension), dtype=np.float32)
+        for j, (a, b) in enumerate(sent):
+            inside = real & (starts >= a) & (ends <= b)
+            v = t[inside].mean(axis=0) if inside.any() else whole
+            vecs[j] = v / (np.linalg.norm(v) or 1.0)
+        return whole / (np.linalg.norm(whole) or 1.0), vecs
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

@@ -6,7 +6,10 @@ the new one is complete, and an unchanged corpus is not re-embedded at all.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import sys
+import tempfile
 import time
 import tomllib
 from collections.abc import Callable
@@ -289,14 +292,18 @@ def ingest(
             report.seconds = time.perf_counter() - started
             step("the index is up to date", 1.0)
             return report
-        data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report, step=step)
-        data.inputs = digest
-        data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
-                      "pipeline_revision": PIPELINE_REVISION}
-        if not data.documents:
-            raise InputError("no document could be ingested; the existing index was left as it was")
-        step("writing the index", 0.95)
-        bundle.write(index_dir, data)
+        # Vectors are staged in files beside the index while they are made (see _embed); a run that
+        # dies leaves the folder behind, and the next write collects it (".tmp-gen-" prefix).
+        with tempfile.TemporaryDirectory(prefix=".tmp-gen-stage-", dir=index_dir, ignore_cleanup_errors=True) as s:
+            data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report, step=step,
+                          stage=Path(s))
+            data.inputs = digest
+            data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
+                          "pipeline_revision": PIPELINE_REVISION}
+            if not data.documents:
+                raise InputError("no document could be ingested; the existing index was left as it was")
+            step("writing the index", 0.95)
+            bundle.write(index_dir, data)
     report.seconds = time.perf_counter() - started
     step("done", 1.0)
     return report
@@ -312,6 +319,7 @@ def _build(
     glossary_builder: GlossaryBuilder | None,
     report: IngestReport,
     step: Progress = _no_progress,
+    stage: Path | None = None,
 ) -> BundleData:
     try:
         meta = _metadata(paths)
@@ -368,7 +376,7 @@ def _build(
         step(f"embedding passages: {done} of {total} done{eta}", 0.6 + 0.2 * done / max(total, 1))
 
     chunks = embedded if step is not _no_progress else None
-    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks)
+    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks, stage)
     step("building the glossary", 0.8)
     builder = glossary_builder or build_glossary
     try:
@@ -445,23 +453,32 @@ def _passages(
 
 def _embed(
     body: list[Passage], settings: Settings, index_dir: Path, progress: bool, report: IngestReport,
-    on_chunk: Callable[[int, int], None] | None = None,
+    on_chunk: Callable[[int, int], None] | None = None, stage: Path | None = None,
 ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
-    """Passage vectors, their content keys, and the sentence vectors with each passage's first row.
+    """Passage vectors, their content keys, and the sentence vectors (float16, as stored) with each
+    passage's first row.
 
-    New passages are embedded `embed_chunk` at a time: the model's token vectors of a chunk (256 x 384
-    floats a passage) are let go before the next, so memory does not grow with the corpus (a 4 MB
-    line took 2.3 GB in one call). `on_chunk` (the web app's progress bar) hears of each chunk:
-    embedding is most of an ingestion, and a bar that stands still for minutes looks broken."""
+    The vectors are written into .npy files in `stage` as they are made (in memory without one):
+    memory holds one batch of the model's token vectors, never the corpus's vectors, so peak
+    memory grows with the batch, not with the corpus (the Python docs peaked at 9.9 GB when a
+    call embedded everything). New passages are embedded `embed_chunk` at a time, and `on_chunk`
+    (the web app's progress bar) hears of each chunk: a bar that stands still for minutes looks
+    broken."""
     embedder = get_embedder(settings.build.model)
     texts = [embed_text(p, settings) for p in body]
     keys = [embed_key(settings.build.model, t) for t in texts]
     spans = [sentence_spans_of(p, settings) for p in body]
+    rows = np.zeros(len(body) + 1, dtype=np.int64)
+    rows[1:] = np.cumsum([len(s) for s in spans])
+    vectors = _array(stage, "embeddings.npy", (len(body), embedder.dimension), np.float32)
+    sentences = _array(stage, "sentences.npy", (int(rows[-1]), embedder.dimension), np.float16)
     previous = _previous_vectors(index_dir, settings.build.model)
     # A passage is reused only when its sentences were cut the same way (same count).
     todo = [i for i, k in enumerate(keys) if k not in previous or len(previous[k][1]) != len(spans[i])]
-    vectors = np.zeros((len(body), embedder.dimension), dtype=np.float32)
-    per_passage: list[np.ndarray] = [np.zeros((0, embedder.dimension), dtype=np.float32)] * len(body)
+    fresh_set = set(todo)
+    for i, k in enumerate(keys):
+        if i not in fresh_set:
+            vectors[i], sentences[rows[i]:rows[i + 1]] = previous[k][0], previous[k][1]
     if todo:
         started = time.perf_counter()
         size = settings.build.embed_chunk
@@ -473,16 +490,42 @@ def _embed(
             )
             vectors[part] = fresh
             for i, sv in zip(part, fresh_sentences, strict=True):
-                per_passage[i] = sv
+                sentences[rows[i]:rows[i + 1]] = sv
+            release_freed_memory()
             if on_chunk:
                 on_chunk(at + len(part), len(todo))
         report.embed_seconds = time.perf_counter() - started
-    fresh_set = set(todo)
-    for i, k in enumerate(keys):
-        if i not in fresh_set:
-            vectors[i], per_passage[i] = previous[k][0], np.asarray(previous[k][1], dtype=np.float32)
-    rows = np.zeros(len(body) + 1, dtype=np.int64)
-    rows[1:] = np.cumsum([len(sv) for sv in per_passage])
-    sentences = np.concatenate(per_passage) if per_passage else np.zeros((0, embedder.dimension), np.float32)
+    for array in (vectors, sentences):
+        if isinstance(array, np.memmap):
+            array.flush()
     report.embedded, report.reused = len(todo), len(body) - len(todo)
     return vectors, keys, sentences, rows
+
+
+def _array(stage: Path | None, name: str, shape: tuple[int, int], dtype: type[np.generic]) -> np.ndarray:
+    """A zeroed array, backed by a .npy file in `stage` when there is one (the page cache holds it,
+    not the heap)."""
+    if stage is None:
+        return np.zeros(shape, dtype=dtype)
+    return np.lib.format.open_memmap(stage / name, mode="w+", dtype=dtype, shape=shape)
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by the last batch back to the system. glibc keeps freed blocks in per-thread
+    arenas, and torch's threads free large token tensors of varying sizes: without this the resident
+    size of an ingestion crept up chunk after chunk though nothing was alive. No-op elsewhere."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # musl and other C libraries have no malloc_trim
+        return None
+
+
+_LIBC = _libc()

@@ -45,6 +45,31 @@ def test_each_sentence_vector_is_nearest_its_own_sentence(embedder: Any) -> None
     assert float(sentences[1] @ q) > float(alone[1] @ q)
 
 
+def test_passages_are_embedded_one_batch_at_a_time_with_the_vectors_of_one_call(
+        embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One model call a batch keeps one batch's token vectors alive, not the whole list's; the
+    batches are those sentence-transformers makes itself (longest first), so vectors do not move."""
+    texts = [PASSAGE, "A short one.", "Herz wrote of the dilemma in 1950.", PASSAGE[:90], "Four words long here."]
+    cuts = [spans(PASSAGE), [(0, 12)], [(0, 34)], [(0, 53), (54, 90)], [(0, 21)]]
+    model = embedder._model
+    calls: list[int] = []
+    real = type(model).encode
+
+    def counted(self: Any, chunk: list[str], *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(chunk))
+        return real(self, chunk, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "encode", counted)
+    vectors, sentences = embedder.encode_passages(texts, cuts, batch_size=2)
+    assert calls == [2, 2, 1]
+    # The reference: every token vector from one call over the whole list, pooled here the same way.
+    whole = real(model, texts, batch_size=2, output_value="token_embeddings", convert_to_numpy=False)
+    offsets = model.tokenizer(texts, return_offsets_mapping=True, truncation=True)["offset_mapping"]
+    for i, (t, offs) in enumerate(zip(whole, offsets, strict=True)):
+        v, s = embedder._pool(t.float().numpy(), offs, cuts[i])
+        assert np.array_equal(vectors[i], v) and np.array_equal(sentences[i], s)
+
+
 # --- question-time encoding on ONNX Runtime (index/onnx_encoder.py) ------------------------
 
 TEXTS = ["What is the security dilemma?", PASSAGE, "Herz", "A sentence of middling length about defence."]

@@ -179,6 +179,30 @@ def test_without_a_progress_bar_passages_are_still_embedded_a_chunk_at_a_time(
     assert sum(sizes) == report.passages > 8 and max(sizes) == 4
 
 
+@pytest.mark.slow  # the demo corpus embedded twice
+def test_vectors_are_staged_in_files_and_come_out_as_made_in_memory(tmp_path: Path) -> None:
+    """Vectors go to .npy files beside the index as they are made (memory grows with the batch, not
+    the corpus); the bundle holds the same vectors as an embedding kept in memory, and no staging
+    folder outlives the ingestion."""
+    from index.bundle import current_generation, load_embeddings, load_sentence_vectors
+    from index.settings import Settings
+    from index.store import Store
+    from ingest.pipeline import IngestReport, _embed
+
+    settings = Settings().with_(embed_chunk=3)
+    ingest([CORPUS], tmp_path / "idx", settings)
+    assert not [p.name for p in (tmp_path / "idx").iterdir() if p.name.startswith(".tmp-gen")]
+    gen = current_generation(tmp_path / "idx")
+    assert gen is not None
+    body = list(Store(gen / "store.sqlite").all_passages())
+    fresh = tmp_path / "elsewhere"  # no previous index: every passage embedded again, in memory
+    vectors, _, sentences, rows = _embed(body, settings, fresh, False, IngestReport(index_dir=fresh))
+    assert not isinstance(vectors, np.memmap) and sentences.dtype == np.float16
+    stored, (stored_sentences, stored_rows) = load_embeddings(gen), load_sentence_vectors(gen)
+    assert np.array_equal(stored, vectors) and np.array_equal(stored_rows, rows)
+    assert np.array_equal(stored_sentences, sentences)
+
+
 def test_the_summary_counts_files_read_in_part_not_their_warnings() -> None:
     """A .bib with twenty entries left out is one file read in part (it said 21 files)."""
     from ingest.pipeline import FileFailure, IngestReport
