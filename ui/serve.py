@@ -10,6 +10,7 @@ usage: python -m ui.serve STREAMLIT-RUN-ARGUMENTS...
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from pathlib import Path
@@ -40,9 +41,18 @@ def warm_up() -> list[str]:
     return lines
 
 
+def import_app_modules() -> None:
+    """Import what the app's script imports, so the first visitor does not wait for it (~1 s, most
+    of it ingest.upload's pipeline). Modules that call Streamlit when imported are left to the
+    script: before the runtime starts they would bind to a stand-in cache."""
+    for name in ("ingest.upload", "ui.pages_export", "ui.render"):
+        importlib.import_module(name)
+
+
 def main() -> None:
     for line in warm_up():
         print(line, flush=True)
+    import_app_modules()
     from streamlit.web import cli as streamlit_cli
 
     sys.argv = ["streamlit", "run", *sys.argv[1:]]
