@@ -30,9 +30,9 @@ from ingest.library import enrich
 from ingest.noise import repeated_blocks
 from ingest.readers import READS, SUPPORTED, InputError, RawText
 from ingest.references import find_references
-from ingest.sandbox import read_all
 from ingest.text import Block
 from ingest.text import blocks as text_blocks
+from ingest.work import LocalWork, Work
 
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
@@ -254,9 +254,11 @@ def ingest(
     glossary_builder: GlossaryBuilder | None = None,
     force: bool = False,
     on_progress: Progress | None = None,
+    work: Work | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the index at index_dir; returns what happened.
-    `on_progress`, if given, is called at each stage with a message and the fraction done."""
+    `on_progress`, if given, is called at each stage with a message and the fraction done;
+    `work` reads and embeds elsewhere (a Ray cluster, ingest/cluster.py) instead of on this machine."""
     step = on_progress or _no_progress
     settings = settings or Settings()
     started = time.perf_counter()
@@ -289,7 +291,7 @@ def ingest(
             report.seconds = time.perf_counter() - started
             step("the index is up to date", 1.0)
             return report
-        data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report, step=step)
+        data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report, step=step, work=work)
         data.inputs = digest
         data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
                       "pipeline_revision": PIPELINE_REVISION}
@@ -312,7 +314,9 @@ def _build(
     glossary_builder: GlossaryBuilder | None,
     report: IngestReport,
     step: Progress = _no_progress,
+    work: Work | None = None,
 ) -> BundleData:
+    work = work or LocalWork(settings.build.model)
     try:
         meta = _metadata(paths)
     except InputError as exc:
@@ -330,7 +334,7 @@ def _build(
             fail(FileFailure(str(path), f"unsupported file type {kind}; Sourcebook reads {READS}"))
     # Each file is read in a worker process under settings.read's limits (ingest/sandbox.py); the
     # outcomes come in the order of the files.
-    outcomes = read_all(readable, settings.build.max_file_bytes, settings.read)
+    outcomes = work.read_all(readable, settings.build.max_file_bytes, settings.read)
     for n, ((path, doc_id), outcome) in enumerate(zip(readable, outcomes, strict=True)):
         # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
         step(f"reading {doc_id}", 0.5 * (n + 1) / max(len(readable), 1))
@@ -368,7 +372,7 @@ def _build(
         step(f"embedding passages: {done} of {total} done{eta}", 0.6 + 0.2 * done / max(total, 1))
 
     chunks = embedded if step is not _no_progress else None
-    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks)
+    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks, work)
     step("building the glossary", 0.8)
     builder = glossary_builder or build_glossary
     try:
@@ -445,7 +449,7 @@ def _passages(
 
 def _embed(
     body: list[Passage], settings: Settings, index_dir: Path, progress: bool, report: IngestReport,
-    on_chunk: Callable[[int, int], None] | None = None,
+    on_chunk: Callable[[int, int], None] | None, work: Work,
 ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
     """Passage vectors, their content keys, and the sentence vectors with each passage's first row.
 
@@ -467,7 +471,7 @@ def _embed(
         size = settings.build.embed_chunk
         for at in range(0, len(todo), size):
             part = todo[at:at + size]
-            fresh, fresh_sentences = embedder.encode_passages(
+            fresh, fresh_sentences = work.encode_passages(
                 [texts[i] for i in part], [spans[i] for i in part], batch_size=settings.build.batch_size,
                 progress=progress,
             )
