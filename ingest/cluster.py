@@ -7,6 +7,8 @@ embedded by actors that each load the model once and keep it for the whole inges
 pool lives for one dataset, and the pipeline embeds chunk by chunk: loading the model took 12 s of each
 26 s chunk). Every node needs Sourcebook installed with the extra and the corpus at the path the driver
 names (a shared filesystem, or the same copy). Ray is imported only here, when a RayWork is made.
+Between the driver and its workers Ray's own transport serialises the outcomes and vectors (it pickles:
+a cluster is machines one trusts); what is written to the index is the same data files as ever.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import pickle
 import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -71,10 +72,12 @@ def _check_reachable(address: str) -> None:
 
 def _read_batch(batch: dict[str, np.ndarray], max_file_bytes: int, read: ReadSettings) -> dict[str, np.ndarray]:
     """A Ray task: read its files in this node's sandbox, one at a time (Ray runs a task per core).
-    Outcomes go back pickled, so the driver gets the very objects a local read makes."""
+    The Outcomes go back as objects in a column (Ray serialises them), so the driver gets the very
+    objects a local read makes."""
     files = [(Path(str(p)), str(d)) for p, d in zip(batch["path"], batch["doc_id"], strict=True)]
-    outcomes = read_all(files, max_file_bytes, replace(read, workers=1))
-    return {"i": batch["i"], "outcome": np.array([pickle.dumps(o) for o in outcomes], dtype=object)}
+    outcomes = np.empty(len(files), dtype=object)
+    outcomes[:] = list(read_all(files, max_file_bytes, replace(read, workers=1)))
+    return {"i": batch["i"], "outcome": outcomes}
 
 
 class Encoder:
@@ -103,10 +106,9 @@ class RayWork:
         self.settings = cluster or ClusterSettings()
         self._owned = not self.ray.is_initialized()  # a Ray this object started or joined is shut down by it
         if self._owned:
-            if address is None and not os.environ.get("RAY_ADDRESS"):
-                # A Ray started here keeps Ray's default of token authentication, said aloud: left unset,
-                # Ray says so in a warning on stderr.
-                os.environ.setdefault("RAY_AUTH_MODE", "token")
+            # A Ray started here keeps Ray's default, token authentication, without its warning that it
+            # is on. (Setting RAY_AUTH_MODE instead would come too late: ray has read it on import.)
+            logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
             if address:
                 _check_reachable(address)
             try:
@@ -153,8 +155,8 @@ class RayWork:
             waiting: dict[int, Outcome] = {}
             done = 0
             for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-                for i, blob in zip(batch["i"], batch["outcome"], strict=True):
-                    waiting[int(i)] = pickle.loads(blob)
+                for i, outcome in zip(batch["i"], batch["outcome"], strict=True):
+                    waiting[int(i)] = outcome
                 while done in waiting:  # in the order given, whatever order the tasks finish in
                     yield waiting.pop(done)
                     done += 1

@@ -53,7 +53,6 @@ def test_an_address_where_nothing_listens_is_one_line_at_once(tmp_path: Path,
 def cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A local Ray cluster: a head that runs nothing, and two worker nodes of one core each."""
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
-    monkeypatch.setenv("RAY_AUTH_MODE", "token")  # Ray's default, said aloud: it warns otherwise
     ray = pytest.importorskip("ray")
     from ray.cluster_utils import Cluster
 
