@@ -1,4 +1,4 @@
-# Sourcebook: `make run` sets up and starts the web app; `make test` sets up and runs every test.
+# Sourcebook: `make run` sets up and starts the web app; `make test` sets up (with the Ray extra) and runs every test.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,6 +13,11 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The Ray extra (`ingest --ray`, ingest/cluster.py) is installed for the tests, not for `make run`.
+$(BIN)/.installed-ray: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,ray]'
 	touch $@
 
 setup: $(BIN)/.installed
@@ -34,7 +39,7 @@ browser:
 	command -v chromium >/dev/null || { apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
-test: setup browser lint
+test: $(BIN)/.installed-ray browser lint
 	$(BIN)/python -m pytest -q
 
 clean:

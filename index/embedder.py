@@ -56,9 +56,10 @@ def resolve_model(name: str) -> Path:
 class Embedder:
     """Turns texts into unit-length float32 vectors with one sentence-transformers model."""
 
-    def __init__(self, name: str = DEFAULT_MODEL) -> None:
+    def __init__(self, name: str = DEFAULT_MODEL, device: str = "cpu") -> None:
         self.name = name
         self.path = resolve_model(name)
+        self.device = device  # "cuda" on a GPU worker of a Ray cluster (ingest/cluster.py); else the CPU
         # The torch model is loaded on first use (ingestion, or making the ONNX export): a question
         # answered from a verified export never imports torch (~9 s of a one-off `sourcebook ask`).
         self._torch_model: Any = None
@@ -80,7 +81,7 @@ class Embedder:
             if self._torch_model is None:
                 from sentence_transformers import SentenceTransformer
 
-                self._torch_model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+                self._torch_model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
             return self._torch_model
 
     def _dimension_from_model(self) -> int:
@@ -130,7 +131,7 @@ class Embedder:
                 offsets = self._model.tokenizer(chunk, return_offsets_mapping=True, truncation=True,
                                                 max_length=limit)["offset_mapping"]
             for i, emb, offs in zip(batch, tokens, offsets, strict=True):
-                passages[i], sentences[i] = self._pool(emb.float().numpy(), offs, spans[i])
+                passages[i], sentences[i] = self._pool(emb.float().cpu().numpy(), offs, spans[i])
             if progress and sys.stderr.isatty():
                 print(f"\rembedded {min(at + batch_size, n)} of {n}", end="", file=sys.stderr)
         if progress and sys.stderr.isatty():

@@ -3,8 +3,9 @@
 `Settings` holds five parts: `build` (how files are cut, embedded and indexed; stored in
 each bundle's manifest, so an index says how it was built), `query` (retrieval, answers,
 abstention), `claims` (the claim checker's thresholds), `upload` (files added from the
-browser) and `read` (the limits a file is read under). The environment is read here and
-nowhere else (`Environment`).
+browser) and `read` (the limits a file is read under). `ClusterSettings` (how `ingest --ray` spreads
+the work) stands apart: it changes where the work runs, not what an index holds, so it is no part of
+an index's fingerprint. The environment is read here and nowhere else (`Environment`).
 """
 
 from __future__ import annotations
@@ -180,6 +181,23 @@ class ReadSettings:
     def __post_init__(self) -> None:
         _check(self, {"workers": (1, 256), "memory_mb": (64, 2**22), "seconds": (0.1, 10**6),
                       "max_page_content_bytes": (1, 2**40), "max_pdf_content_bytes": (1, 2**40)})
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How `sourcebook ingest --ray` spreads reading and embedding over a Ray cluster (ingest/cluster.py)."""
+
+    files_per_task: int = 4  # files one Ray task reads (in the sandbox): small, so slow files spread out
+    # Passages sent to an embedding actor at a time: about 3 s of one core's work, so actors finish
+    # together; a GPU wants larger batches, which it also encodes in one model batch.
+    cpu_batch: int = 64
+    gpu_batch: int = 512
+    # Cores (torch threads) per CPU actor; a node runs one actor per this many cores, each loading the model.
+    cpus_per_actor: int = 1
+
+    def __post_init__(self) -> None:
+        _check(self, {"files_per_task": (1, 10_000), "cpu_batch": (1, 100_000), "gpu_batch": (1, 100_000),
+                      "cpus_per_actor": (1, 1024)})
 
 
 @dataclass(frozen=True)

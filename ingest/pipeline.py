@@ -33,9 +33,9 @@ from ingest.library import enrich
 from ingest.noise import repeated_blocks
 from ingest.readers import READS, SUPPORTED, InputError, RawText
 from ingest.references import find_references
-from ingest.sandbox import read_all
 from ingest.text import Block
 from ingest.text import blocks as text_blocks
+from ingest.work import LocalWork, Work
 
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
@@ -257,9 +257,11 @@ def ingest(
     glossary_builder: GlossaryBuilder | None = None,
     force: bool = False,
     on_progress: Progress | None = None,
+    work: Work | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the index at index_dir; returns what happened.
-    `on_progress`, if given, is called at each stage with a message and the fraction done."""
+    `on_progress`, if given, is called at each stage with a message and the fraction done;
+    `work` reads and embeds elsewhere (a Ray cluster, ingest/cluster.py) instead of on this machine."""
     step = on_progress or _no_progress
     settings = settings or Settings()
     started = time.perf_counter()
@@ -296,7 +298,7 @@ def ingest(
         # dies leaves the folder behind, and the next write collects it (".tmp-gen-" prefix).
         with tempfile.TemporaryDirectory(prefix=".tmp-gen-stage-", dir=index_dir, ignore_cleanup_errors=True) as s:
             data = _build(files, paths, settings, index_dir, progress, fail, glossary_builder, report, step=step,
-                          stage=Path(s))
+                          stage=Path(s), work=work)
             data.inputs = digest
             data.extra = {"file_errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
                           "pipeline_revision": PIPELINE_REVISION}
@@ -320,7 +322,9 @@ def _build(
     report: IngestReport,
     step: Progress = _no_progress,
     stage: Path | None = None,
+    work: Work | None = None,
 ) -> BundleData:
+    work = work or LocalWork(settings.build.model)
     try:
         meta = _metadata(paths)
     except InputError as exc:
@@ -338,7 +342,7 @@ def _build(
             fail(FileFailure(str(path), f"unsupported file type {kind}; Sourcebook reads {READS}"))
     # Each file is read in a worker process under settings.read's limits (ingest/sandbox.py); the
     # outcomes come in the order of the files.
-    outcomes = read_all(readable, settings.build.max_file_bytes, settings.read)
+    outcomes = work.read_all(readable, settings.build.max_file_bytes, settings.read)
     for n, ((path, doc_id), outcome) in enumerate(zip(readable, outcomes, strict=True)):
         # Reading is about half the work of a small ingestion; embedding and the glossary the rest.
         step(f"reading {doc_id}", 0.5 * (n + 1) / max(len(readable), 1))
@@ -376,7 +380,8 @@ def _build(
         step(f"embedding passages: {done} of {total} done{eta}", 0.6 + 0.2 * done / max(total, 1))
 
     chunks = embedded if step is not _no_progress else None
-    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks, stage)
+    vectors, keys, sentence_vectors, sentence_rows = _embed(body, settings, index_dir, progress, report, chunks,
+                                                            stage, work)
     step("building the glossary", 0.8)
     builder = glossary_builder or build_glossary
     try:
@@ -453,7 +458,7 @@ def _passages(
 
 def _embed(
     body: list[Passage], settings: Settings, index_dir: Path, progress: bool, report: IngestReport,
-    on_chunk: Callable[[int, int], None] | None = None, stage: Path | None = None,
+    on_chunk: Callable[[int, int], None] | None = None, stage: Path | None = None, work: Work | None = None,
 ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
     """Passage vectors, their content keys, and the sentence vectors (float16, as stored) with each
     passage's first row.
@@ -464,7 +469,8 @@ def _embed(
     call embedded everything). New passages are embedded `embed_chunk` at a time, and `on_chunk`
     (the web app's progress bar) hears of each chunk: a bar that stands still for minutes looks
     broken."""
-    embedder = get_embedder(settings.build.model)
+    embedder = get_embedder(settings.build.model)  # for its dimension: the model loads only to encode
+    work = work or LocalWork(settings.build.model)
     texts = [embed_text(p, settings) for p in body]
     keys = [embed_key(settings.build.model, t) for t in texts]
     spans = [sentence_spans_of(p, settings) for p in body]
@@ -484,7 +490,7 @@ def _embed(
         size = settings.build.embed_chunk
         for at in range(0, len(todo), size):
             part = todo[at:at + size]
-            fresh, fresh_sentences = embedder.encode_passages(
+            fresh, fresh_sentences = work.encode_passages(
                 [texts[i] for i in part], [spans[i] for i in part], batch_size=settings.build.batch_size,
                 progress=progress,
             )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -71,12 +73,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     limits = {name: value for name, value in (("memory_mb", args.read_memory), ("seconds", args.read_seconds))
               if value is not None}
     settings = settings.with_(read=replace(settings.read, **limits)) if limits else settings
-    report = ingest(paths, Path(args.index), settings, progress=sys.stderr.isatty(),
-                    on_error=report_error, force=args.force)
+    work = _ray_work(args.ray, settings) if args.ray is not None else None
+    with work or nullcontext():
+        report = ingest(paths, Path(args.index), settings, progress=sys.stderr.isatty(),
+                        on_error=report_error, force=args.force, work=work)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(report.summary())
     return EXIT_FAILED_FILES if report.errors else EXIT_OK
+
+
+# `--ray` alone: a Ray started on this machine. An address is "auto", "local", ray://HOST:PORT or HOST:PORT;
+# anything else is most likely a corpus folder that followed a bare --ray.
+_LOCAL_RAY = ""
+_RAY_ADDRESS = re.compile(r"auto|local|ray://\S+|[\w.\-\[\]:]+:\d+")
+
+
+def _ray_work(address: str, settings: Settings) -> Any:
+    """The RayWork for `ingest --ray [ADDRESS]` (ingest/cluster.py; a one-line error without the extra)."""
+    if address != _LOCAL_RAY and not _RAY_ADDRESS.fullmatch(address):
+        raise CliError(f"--ray {address!r}: not a Ray address (auto, ray://HOST:10001, HOST:6379); "
+                       "to start Ray on this machine, put --ray after the paths")
+    from ingest.cluster import RayWork
+
+    return RayWork(address or None, settings)
 
 
 def _format_answer(answer: Any) -> str:
@@ -295,6 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"memory a file may take to read, in its own process (default: {read.memory_mb})")
     p.add_argument("--read-seconds", type=float, metavar="S",
                    help=f"time a file may take to read (default: {read.seconds:g})")
+    p.add_argument("--ray", nargs="?", const=_LOCAL_RAY, metavar="ADDRESS",
+                   help="read and embed on a Ray cluster: auto, ray://HOST:10001 or HOST:6379 to attach to one, "
+                        "none to start Ray on this machine; the index is still written here "
+                        "(needs pip install -e '.[ray]')")
 
     p = add("ask", cmd_ask, "answer a question from the corpus, with citations")
     p.add_argument("question", help='the question, or "-" to read one per line from standard input')
