@@ -101,10 +101,11 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-# Above flat_index_limit: IVF-Flat, chosen on bench/million.py (1M passages, 2 cores). HNSW took 82 s
-# to add 100k vectors, so ~15 min or more for 1M; IVF with 4·√n lists trains in ~100 s on 100k vectors
-# and adds 1M in ~65 s, searching 128 of 4,000 lists in ~4 ms at recall@10 0.97. At the same number of
-# vectors scanned, more and smaller lists (4·√n against 1 or 2·√n) gave the better recall.
+# Above flat_index_limit: IVF-Flat, chosen on bench/million.py's vectors (1M, 2 busy cores). HNSW (M 32)
+# took 82 s to add 100k vectors, so 15 min or more for 1M, and holds its graph in memory; IVF with 4·√n
+# lists trains in ~100 s on 100k vectors and adds 1M in ~65 s, and searching 128 of its 4,000 lists
+# takes ~4 ms at recall@10 0.98. At the same number of vectors scanned, more and smaller lists did
+# better (recall 0.967 at 4·√n lists against 0.961 at 2·√n and 0.939 at √n).
 IVF_LISTS_PER_ROOT = 4
 # k-means on this many sample vectors a list, at least (FAISS warns below 39; 25 measured as good).
 IVF_TRAIN_PER_LIST = 25

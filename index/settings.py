@@ -84,8 +84,8 @@ class QuerySettings:
     k: int = 5
     candidates: int = 30  # passages fetched from each ranker before fusion and re-scoring
     # IVF lists searched per question when the index is approximate (above flat_index_limit); set on the
-    # index when it is loaded. At 1M passages (4,000 lists) 128 gave recall@10 0.97 of exact search at
-    # ~4 ms a question on one core, 64 only 0.955 (bench/million.py); more lists searched, more recall.
+    # index when it is loaded. At 1M passages (4,000 lists) 128 gave recall@10 0.979 of exact search on
+    # the Python-docs questions at ~4 ms a question on one core, 64 only 0.959 (bench/million.py).
     nprobe: int = 128
     keyword_weight: float = 0.1  # bonus (times BM25 / best BM25) added to a candidate's cosine
     # The k hits are re-ranked by score + sentence_weight x their best sentence's cosine.
