@@ -4,10 +4,11 @@ Layout of an index folder:
 
     INDEX/CURRENT              name of the live generation (replaced atomically)
     INDEX/.lock                held while an ingestion writes
-    INDEX/gen-<id>/manifest.json   format, model, dimension, settings, input hashes, counts
+    INDEX/gen-<id>/manifest.json   format, model, dimension, settings, input hashes, counts, the FAISS
+                                   index type and its measured recall, seconds per write stage
     INDEX/gen-<id>/store.sqlite    documents, passages, references, glossary, FTS5 keyword index
     INDEX/gen-<id>/embeddings.npy  float32 passage vectors (row = passage row), reused on re-ingest
-    INDEX/gen-<id>/faiss.index     the FAISS index over the same rows
+    INDEX/gen-<id>/faiss.index     the FAISS index over the same rows (exact, or IVF above flat_index_limit)
     INDEX/gen-<id>/sentences.npy   float16 sentence vectors, passage by passage, in context
     INDEX/gen-<id>/sentence_rows.npy  int64: passage row r's sentences are rows [r] .. [r+1]-1
     INDEX/gen-<id>/bm25.json, bm25_*.npy  keyword postings read off the FTS5 index (index/bm25.py)
@@ -100,20 +101,117 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+# Above flat_index_limit: IVF-Flat, chosen on bench/million.py's vectors (1M, 2 busy cores). HNSW (M 32)
+# took 82 s to add 100k vectors, so 15 min or more for 1M, and holds its graph in memory; IVF with 4·√n
+# lists trains in ~100 s on 100k vectors and adds 1M in ~65 s, and searching 128 of its 4,000 lists
+# takes ~4 ms at recall@10 0.98. At the same number of vectors scanned, more and smaller lists did
+# better (recall 0.967 at 4·√n lists against 0.961 at 2·√n and 0.939 at √n).
+IVF_LISTS_PER_ROOT = 4
+# k-means on this many sample vectors a list, at least (FAISS warns below 39; 25 measured as good).
+IVF_TRAIN_PER_LIST = 25
+IVF_TRAIN_ITERATIONS = 10
+RECALL_K = 10
+
+
+def ivf_lists(n: int, sample: int) -> int:
+    """The number of IVF lists for n vectors trained on `sample` of them: 4·√n, at most sample / 25."""
+    return max(1, min(round(IVF_LISTS_PER_ROOT * n**0.5), sample // IVF_TRAIN_PER_LIST))
+
+
 def build_faiss(embeddings: np.ndarray, settings: Settings) -> Any:
-    """Exact inner-product search up to flat_index_limit vectors, HNSW beyond."""
+    """Exact inner-product search up to flat_index_limit vectors; IVF-Flat trained on a sample beyond."""
     import faiss
 
-    dim = int(embeddings.shape[1])
+    n, dim = (int(x) for x in embeddings.shape)
     index: Any
-    if embeddings.shape[0] <= settings.build.flat_index_limit:
+    if n <= settings.build.flat_index_limit:
         index = faiss.IndexFlatIP(dim)
     else:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-    if embeddings.shape[0]:
+        sample = min(n, settings.build.ann_train_sample)
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, ivf_lists(n, sample), faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = IVF_TRAIN_ITERATIONS
+        index.cp.min_points_per_centroid = IVF_TRAIN_PER_LIST
+        rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
+        index.train(np.ascontiguousarray(embeddings[rows], dtype=np.float32))
+        index.nprobe = settings.query.nprobe
+    if n:
         index.add(embeddings)
     return index
+
+
+def set_search_knobs(index: Any, settings: Settings) -> None:
+    """Apply the query settings' search-time knobs to a loaded index (nprobe on an IVF index)."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = settings.query.nprobe
+
+
+def recall_at_k(index: Any, vectors: np.ndarray, queries: np.ndarray, k: int = RECALL_K,
+                own_rows: np.ndarray | None = None) -> float:
+    """The share of the exact top k (inner product over `vectors`) that `index` returns, per query, averaged.
+
+    A returned row scoring at least the exact k-th score counts as found, so ties among equal vectors
+    do not count as misses. Queries that are stored vectors give their rows in `own_rows`: each
+    query's own row is left out of both lists, since finding a vector itself is no test."""
+    import faiss
+
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    extra = 0 if own_rows is None else 1
+    depth = min(k + extra, int(vectors.shape[0]))
+    exact_scores, exact_rows = faiss.knn(queries, vectors, depth, metric=faiss.METRIC_INNER_PRODUCT)
+    _, found_rows = index.search(queries, depth)
+    shares = []
+    for i, q in enumerate(queries):
+        own = -1 if own_rows is None else int(own_rows[i])
+        exact = [s for r, s in zip(exact_rows[i], exact_scores[i], strict=True) if r != own][:k]
+        found = [int(r) for r in found_rows[i] if r >= 0 and r != own][:k]
+        if not exact:
+            continue
+        scores = np.asarray(vectors[np.asarray(found, dtype=np.int64)], dtype=np.float32) @ q
+        shares.append(float(np.sum(scores >= exact[-1] - 1e-5)) / len(exact))
+    return float(np.mean(shares)) if shares else 1.0
+
+
+def faiss_info(index: Any, embeddings: np.ndarray, settings: Settings) -> dict[str, Any]:
+    """What the manifest says of the FAISS index: its type, and its recall@10 against exact search,
+    measured on recall_queries stored vectors (their own rows left out) when it is approximate."""
+    import faiss
+
+    if not isinstance(index, faiss.IndexIVF):
+        return {"type": "flat", "recall_at_10": 1.0, "sampled_queries": 0}
+    n = int(embeddings.shape[0])
+    rows = np.sort(np.random.default_rng(1).choice(n, min(n, settings.build.recall_queries), replace=False))
+    return {
+        "type": "ivf-flat", "nlist": int(index.nlist), "nprobe": int(index.nprobe),
+        "train_sample": min(n, settings.build.ann_train_sample),
+        "recall_at_10": round(recall_at_k(index, embeddings, embeddings[rows], own_rows=rows), 4),
+        "sampled_queries": len(rows),
+    }
+
+
+def describe_faiss(manifest: dict[str, Any]) -> str:
+    """One line on a bundle's FAISS index and its measured recall, for `sourcebook info`."""
+    info = manifest.get("faiss")
+    if not isinstance(info, dict):
+        # Written before the type was recorded: exact up to the limit then, HNSW (untrained) above it.
+        limit = Settings.from_json(manifest.get("settings", {})).build.flat_index_limit
+        exact = manifest.get("counts", {}).get("passages", 0) <= limit
+        return "flat (exact search)" if exact else "HNSW, recall not measured (built before recall was recorded)"
+    if info.get("type") == "flat":
+        return "flat (exact search), recall@10 1.0"
+    return (f"{info.get('type')} ({info.get('nlist')} lists, {info.get('nprobe')} searched), recall@10 "
+            f"{info.get('recall_at_10')} of exact search on {info.get('sampled_queries')} sampled passages")
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to timings[stage] (the manifest's write_seconds)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - start, 2)
 
 
 def write(index_dir: Path, data: BundleData) -> Path:
@@ -129,22 +227,34 @@ def write(index_dir: Path, data: BundleData) -> Path:
         n_body = sum(1 for p in data.passages if p.kind == "body")
         if data.embeddings.shape[0] != n_body:
             raise ValueError("one embedding per body passage is required")
-        store.write(tmp / "store.sqlite", data)
-        with contextlib.closing(sqlite3.connect(tmp / "store.sqlite")) as con:
+        timings: dict[str, float] = {}
+        with _timed(timings, "store"):
+            store.write(tmp / "store.sqlite", data)
+        with _timed(timings, "bm25"), contextlib.closing(sqlite3.connect(tmp / "store.sqlite")) as con:
             bm25.write(tmp, bm25.build(con, data.settings.build.section_weight))
-        with open(tmp / "embeddings.npy", "wb") as fh:
-            np.save(fh, np.asarray(data.embeddings, dtype=np.float32), allow_pickle=False)
-        faiss.write_index(build_faiss(data.embeddings, data.settings), str(tmp / "faiss.index"))
+        # asarray, not astype: no copy of vectors already in their stored type (1.5 GB at 1M passages).
+        embeddings = np.asarray(data.embeddings, dtype=np.float32)
+        with _timed(timings, "vectors"), open(tmp / "embeddings.npy", "wb") as fh:
+            np.save(fh, embeddings, allow_pickle=False)
+        with _timed(timings, "faiss"):
+            index = build_faiss(embeddings, data.settings)
+            faiss.write_index(index, str(tmp / "faiss.index"))
+        with _timed(timings, "recall"):
+            index_info = faiss_info(index, embeddings, data.settings)
+        del index
         sentence_vectors, sentence_rows = _sentences_of(data, n_body)
         # float16: sentence vectors only rank a few dozen sentences; half the memory and disk.
-        with open(tmp / "sentences.npy", "wb") as fh:
-            np.save(fh, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
-        with open(tmp / "sentence_rows.npy", "wb") as fh:
-            np.save(fh, sentence_rows.astype(np.int64), allow_pickle=False)
+        with _timed(timings, "vectors"):
+            with open(tmp / "sentences.npy", "wb") as fh:
+                np.save(fh, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
+            with open(tmp / "sentence_rows.npy", "wb") as fh:
+                np.save(fh, np.asarray(sentence_rows, dtype=np.int64), allow_pickle=False)
+        with _timed(timings, "checksums"):
+            # Each file's SHA-256: a flipped byte or an edited passage is refused on load, never served.
+            checksums = {name: file_sha256(tmp / name) for name in FILES if name != "manifest.json"}
         manifest = {
             "format_version": FORMAT_VERSION,
-            # Each file's SHA-256: a flipped byte or an edited passage is refused on load, never served.
-            "checksums": {name: file_sha256(tmp / name) for name in FILES if name != "manifest.json"},
+            "checksums": checksums,
             "model": data.model,
             "dimension": data.dimension,
             "settings": data.settings.to_json(),
@@ -157,6 +267,8 @@ def write(index_dir: Path, data: BundleData) -> Path:
                 "references": len(data.references),
                 "glossary": len(data.glossary),
             },
+            "faiss": index_info,
+            "write_seconds": timings,
             **data.extra,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -265,5 +377,15 @@ def load_embeddings(gen: Path, mmap: bool = True) -> np.ndarray:
 def load_sentence_vectors(gen: Path) -> tuple[np.ndarray, np.ndarray]:
     """The in-context sentence vectors (memory-mapped) and each passage row's first sentence row."""
     vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
-    rows = np.load(gen / "sentence_rows.npy", allow_pickle=False)
+    rows = np.load(gen / "sentence_rows.npy", allow_pickle=False, mmap_mode="r")
     return vectors, rows
+
+
+def load_faiss(gen: Path, settings: Settings) -> Any:
+    """The FAISS index, memory-mapped (its vectors are paged in as lists are searched, and shared
+    between processes), with the query settings' search knobs applied."""
+    import faiss
+
+    index = faiss.read_index(str(gen / "faiss.index"), faiss.IO_FLAG_MMAP_IFC)
+    set_search_knobs(index, settings)
+    return index

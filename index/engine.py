@@ -65,7 +65,7 @@ class Engine:
         self.store = Store(self.generation / "store.sqlite")
         try:
             self.vectors = bundle.load_embeddings(self.generation)
-            self.faiss: Any = faiss.read_index(str(self.generation / "faiss.index"))
+            self.faiss: Any = bundle.load_faiss(self.generation, self.settings)
             self.sentence_vectors, self.sentence_rows = bundle.load_sentence_vectors(self.generation)
             postings = bm25.load(self.generation)
         except Exception as exc:
@@ -148,7 +148,7 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         counts = dict(self.manifest.get("counts", {}))
         counts.update(model=self.manifest.get("model"), built_at=self.manifest.get("built_at"),
-                      query_runtime=self.embedder.query_runtime)
+                      query_runtime=self.embedder.query_runtime, faiss=bundle.describe_faiss(self.manifest))
         return counts
 
 

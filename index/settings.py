@@ -55,7 +55,13 @@ class BuildSettings:
     embed_context: bool = False
     section_weight: float = 0.5  # BM25 counts a word in a passage's section heading this much
     max_file_bytes: int = 50 * 1024 * 1024
-    flat_index_limit: int = 200_000  # above this many passages an HNSW index is built
+    # Up to this many passages FAISS searches exactly (IndexFlatIP: ~5 ms a question at 35k, ~40x that
+    # at 1M); above it, an IVF-Flat index of ~4·√n lists, k-means trained on a sample of
+    # ann_train_sample vectors (index/bundle.py build_faiss, measured by bench/million.py), whose
+    # recall@10 against exact search on recall_queries stored vectors is written to the manifest.
+    flat_index_limit: int = 200_000
+    ann_train_sample: int = 100_000
+    recall_queries: int = 200
     # A symbolic link in a corpus folder to a file or folder outside it is refused unless this is set
     # (`sourcebook ingest --follow-links`): a link to /etc would otherwise be served by the web app.
     follow_links: bool = False
@@ -65,7 +71,8 @@ class BuildSettings:
             raise SettingsError("BuildSettings.model is empty: name a packaged model")
         _check(self, {"batch_size": (1, 4096), "embed_chunk": (1, 10**6), "max_chars": (50, 100_000),
                       "overlap_sentences": (0, 10), "section_weight": (0, 10), "max_file_bytes": (1, 2**40),
-                      "flat_index_limit": (1, 10**12)})
+                      "flat_index_limit": (1, 10**12), "ann_train_sample": (1_000, 10**8),
+                      "recall_queries": (1, 100_000)})
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,10 @@ class QuerySettings:
     runtime: str = "onnx"
     k: int = 5
     candidates: int = 30  # passages fetched from each ranker before fusion and re-scoring
+    # IVF lists searched per question when the index is approximate (above flat_index_limit); set on the
+    # index when it is loaded. At 1M passages (4,000 lists) 128 gave recall@10 0.979 of exact search on
+    # the Python-docs questions at ~4 ms a question on one core, 64 only 0.959 (bench/million.py).
+    nprobe: int = 128
     keyword_weight: float = 0.1  # bonus (times BM25 / best BM25) added to a candidate's cosine
     # The k hits are re-ranked by score + sentence_weight x their best sentence's cosine.
     sentence_weight: float = 0.5
@@ -112,7 +123,7 @@ class QuerySettings:
     def __post_init__(self) -> None:
         if self.runtime not in ("onnx", "torch"):
             raise SettingsError(f"QuerySettings.runtime = {self.runtime!r}: must be 'onnx' or 'torch'")
-        _check(self, {"k": (1, 1000), "candidates": (1, 10_000), "keyword_weight": (0, 10),
+        _check(self, {"k": (1, 1000), "candidates": (1, 10_000), "nprobe": (1, 1_000_000), "keyword_weight": (0, 10),
                       "sentence_weight": (0, 10), "rescore_sentences": (0, 100), "score_chars": (10, 100_000),
                       "answer_sentences": (1, 20), "sentence_margin": (0, 2), "next_sentence_margin": (0, 2),
                       "redundancy": (0, 1), "off_subject_penalty": (0, 2), "duplicate_threshold": (0, 1),

@@ -150,3 +150,18 @@ def test_a_bad_collection_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
                                       reason: str) -> None:
     assert main(["serve", "--index", str(tmp_path / "idx"), "--collection", value]) == 2
     assert capsys.readouterr().err == f"error: --collection {value!r}: {reason}\n"
+
+
+def test_info_shows_the_index_type_and_its_recall(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from .test_bundle import IVF, clustered, write_bundle
+
+    write_bundle(tmp_path / "ivf", clustered(), IVF)
+    assert main(["info", "--index", str(tmp_path / "ivf")]) == 0
+    out = capsys.readouterr().out
+    assert "2,000 passages" in out
+    assert "FAISS: ivf-flat (80 lists, 3 searched), recall@10 0.9" in out and "on 200 sampled passages" in out
+    assert main(["info", "--json", "--index", str(tmp_path / "ivf")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["faiss"]["type"] == "ivf-flat" and info["counts"]["passages"] == 2000 and info["bytes"] > 0
+    assert main(["info", "--index", str(tmp_path / "none")]) == 2
+    assert "no index here yet" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The `sourcebook` command line: ingest, ask, search, refs, check, glossary, eval and serve.
+"""The `sourcebook` command line: ingest, ask, search, refs, check, glossary, eval, info and serve.
 
 Every subcommand takes --index DIR, so several corpora can live side by side.
 Expected failures (bad files, a missing or incompatible index) print one line and
@@ -238,6 +238,30 @@ def cmd_glossary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_info(args: argparse.Namespace) -> int:
+    """The live generation at a glance, read from its manifest (nothing is loaded or verified)."""
+    from index import bundle
+
+    index_dir = Path(args.index)
+    gen = bundle.current_generation(index_dir)
+    manifest = bundle.read_manifest(index_dir)
+    if gen is None or manifest is None:
+        raise CliError(f"{index_dir}: no index here yet; build one with `sourcebook ingest --index {index_dir}`")
+    size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file())
+    counts = manifest.get("counts", {})
+    info = {"index": str(index_dir), "generation": gen.name, "format_version": manifest.get("format_version"),
+            "model": manifest.get("model"), "built_at": manifest.get("built_at"), "counts": counts,
+            "faiss": manifest.get("faiss"), "bytes": size}
+    if args.json:
+        _print_json(info)
+        return EXIT_OK
+    print(f"index: {index_dir} ({gen.name}, format {info['format_version']}, {size / 1e6:,.1f} MB)")
+    print(f"model: {info['model']}, built {info['built_at']}")
+    print("counts: " + ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in counts.items()))
+    print(f"FAISS: {bundle.describe_faiss(manifest)}")
+    return EXIT_OK
+
+
 def _collections(args: argparse.Namespace) -> dict[str, str]:
     """{name: absolute index folder}: --index under its folder's name, then each --collection NAME=DIR."""
     found = {Path(args.index).resolve().name.lstrip(".") or "index": str(Path(args.index).resolve())}
@@ -350,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(p, "print the totals as one JSON object")
     mode_option(p, "ranking for retrieval sets (default: %(default)s)")
     k_option(p, None, "passages to draw each answer from")
+
+    p = add("info", cmd_info, "the index at a glance: counts, size, the FAISS index type and its measured recall")
+    json_flag(p, "print one JSON object")
 
     p = add("serve", cmd_serve, "start the web app")
     p.add_argument("--port", type=int, default=8501)
