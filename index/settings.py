@@ -40,9 +40,11 @@ class BuildSettings:
     """How files become a bundle: the model, the passage cut, the keyword index, the caps."""
 
     model: str = DEFAULT_MODEL
-    batch_size: int = 64
-    # Passages are embedded this many at a time (~10 s of work on 2 cores): the web app's progress
-    # bar moves once a chunk, and memory holds one chunk's token vectors (~200 MB), not the corpus's.
+    # Texts a model call: the forward pass of one batch is ingestion's largest allocation. 256
+    # passages of 256 tokens peaked 1,023 MB at 64 a batch, 764 MB at 32 (and ran no slower).
+    batch_size: int = 32
+    # Passages are embedded this many at a time: the web app's progress bar moves once a chunk, and
+    # their vectors are written to the staged files (ingest/pipeline.py _embed) before the next.
     embed_chunk: int = 512
     # Passages: sentences are packed up to max_chars; consecutive passages of one
     # paragraph share `overlap_sentences` sentences so a fact on a seam is whole in one.
