@@ -28,6 +28,7 @@ import numpy as np
 from index.embedder import Embedder
 from index.errors import SourcebookError
 from index.settings import ClusterSettings, ReadSettings, Settings
+from ingest.memory import bound_allocator, release_freed_memory
 from ingest.sandbox import Outcome, read_all
 
 MISSING = "--ray needs the optional extra: pip install -e '.[ray]'"
@@ -87,13 +88,17 @@ class Encoder:
         import torch
 
         torch.set_num_threads(threads)  # the cores this actor stands for; Ray does not set it for num_cpus=0
+        bound_allocator()  # as a local ingestion does: the actor's memory stays flat batch after batch
         self.embedder = Embedder(model, device)
         self.embedder.encode(["load the model now, not with the first batch"])
 
     def encode(
         self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        return self.embedder.encode_passages(texts, spans, batch_size=batch_size)
+        try:
+            return self.embedder.encode_passages(texts, spans, batch_size=batch_size)
+        finally:
+            release_freed_memory()
 
 
 class RayWork:

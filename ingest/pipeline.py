@@ -6,9 +6,7 @@ the new one is complete, and an unchanged corpus is not re-embedded at all.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import sys
 import tempfile
 import time
 import tomllib
@@ -30,6 +28,7 @@ from ingest.chunk import Para, pack, paragraphs
 from ingest.citations import AuthorYear
 from ingest.glossary import build_glossary
 from ingest.library import enrich
+from ingest.memory import bound_allocator, release_freed_memory
 from ingest.noise import repeated_blocks
 from ingest.readers import READS, SUPPORTED, InputError, RawText
 from ingest.references import find_references
@@ -486,6 +485,7 @@ def _embed(
         if i not in fresh_set:
             vectors[i], sentences[rows[i]:rows[i + 1]] = previous[k][0], previous[k][1]
     if todo:
+        bound_allocator()
         started = time.perf_counter()
         size = settings.build.embed_chunk
         for at in range(0, len(todo), size):
@@ -514,24 +514,3 @@ def _array(stage: Path | None, name: str, shape: tuple[int, int], dtype: type[np
     if stage is None:
         return np.zeros(shape, dtype=dtype)
     return np.lib.format.open_memmap(stage / name, mode="w+", dtype=dtype, shape=shape)
-
-
-def release_freed_memory() -> None:
-    """Hand memory freed by the last batch back to the system. glibc keeps freed blocks in per-thread
-    arenas, and torch's threads free large token tensors of varying sizes: without this the resident
-    size of an ingestion crept up chunk after chunk though nothing was alive. No-op elsewhere."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _libc() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:  # musl and other C libraries have no malloc_trim
-        return None
-
-
-_LIBC = _libc()

@@ -110,8 +110,8 @@ def test_sigkill_leaves_the_previous_index_whole(crash_site: dict[str, Any], poi
     with lock(index):  # the dead writer's lock went with it
         pass
     names = [p.name for p in index.iterdir()]
-    if point in WRITES_NOTHING:
-        assert set(names) == before, names
+    if point in WRITES_NOTHING:  # at most the folder its vectors were staged in, which the next run collects
+        assert {n for n in names if not n.startswith(".tmp-gen-stage-")} == before, names
     if point == "store-written":  # the half-written generation is left behind for the next run to clean
         assert any(n.startswith(".tmp-gen-") for n in names), names
     if point == "before-switch":  # complete but never made live
