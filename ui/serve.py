@@ -41,11 +41,18 @@ def warm_up() -> list[str]:
     return lines
 
 
+# What the app's first run imported after the server was up (python -X importtime): ingest.upload's
+# pipeline (~1 s), Streamlit's emoji table, read to check the page icon (~0.15 s), and what
+# ui.pages_common imports (~0.1 s).
+APP_MODULES = ("ingest.upload", "ui.pages_export", "ui.render", "index.audit", "index.claims",
+               "index.query.followup", "streamlit.emojis", "streamlit.material_icon_names", "_strptime")
+
+
 def import_app_modules() -> None:
-    """Import what the app's script imports, so the first visitor does not wait for it (~1 s, most
-    of it ingest.upload's pipeline). Modules that call Streamlit when imported are left to the
-    script: before the runtime starts they would bind to a stand-in cache."""
-    for name in ("ingest.upload", "ui.pages_export", "ui.render"):
+    """Import what the app's script imports, so the first visitor does not wait for it. Modules
+    that call Streamlit when imported (ui.app, ui.pages_common) are left to the script: before the
+    runtime starts they would bind to a stand-in cache."""
+    for name in APP_MODULES:
         importlib.import_module(name)
 
 
