@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run in a fresh interpreter: which modules the app's first run still has to import can only be
@@ -29,6 +31,7 @@ print(json.dumps(sorted(set(sys.modules) - harness - before)))
 """
 
 
+@pytest.mark.slow  # a fresh interpreter loads the model and runs the app: ~25 s
 def test_the_apps_first_run_finds_its_heavy_modules_imported(app_index: Path) -> None:
     """Everything of ours and Streamlit's emoji table are imported by serve before it is healthy:
     only ui.pages_common, which calls Streamlit when imported, is left to the first visitor."""
