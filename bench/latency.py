@@ -2,7 +2,9 @@
 
 usage: python bench/latency.py INDEX_DIR QUESTIONS_JSONL [--repeat N] [--runtime onnx|torch]
 
-Prints the median and p95 in milliseconds, excluding the one-off model load.
+Prints the median and p95 in milliseconds, excluding the one-off model load: first for the first
+ask of each question (what a reader waits for), then, with --repeat > 1, for the questions asked
+again, which the engine's cache of sentence vectors makes about 4x faster.
 """
 
 from __future__ import annotations
@@ -30,17 +32,25 @@ def main() -> None:
     engine = Engine(Path(args.index), Settings().with_(runtime=args.runtime))
     load = time.perf_counter() - t
     engine.ask("warm-up question")
-    ms = []
-    for _ in range(args.repeat):
+    rounds = []
+    for _ in range(max(1, args.repeat)):
+        ms = []
         for q in questions:
             t = time.perf_counter()
             engine.ask(q)
             ms.append((time.perf_counter() - t) * 1000)
-    ms.sort()
+        rounds.append(ms)
+    print(f"{engine.embedder.query_runtime}: load {load:.1f}s; first ask of each question: {summary(rounds[0])}")
+    if len(rounds) > 1:
+        print(f"asked again ({len(rounds) - 1} rounds, sentence vectors cached): "
+              f"{summary([m for r in rounds[1:] for m in r])}")
+
+
+def summary(ms: list[float]) -> str:
+    """ "N answers: median X ms, p95 Y ms, max Z ms", the p95 by nearest rank."""
+    ms = sorted(ms)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    print(f"{engine.embedder.query_runtime}: load {load:.1f}s; {len(ms)} answers: "
-          f"median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, "
-          f"max {ms[-1]:.1f} ms")
+    return f"{len(ms)} answers: median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms"
 
 
 if __name__ == "__main__":
