@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from index.evaluate import percentile  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     FIRST_ANSWER_MS,
     VIEWPORT,
@@ -48,8 +49,8 @@ COLD_QUESTION = "What is the spiral model?"
 def summary(ms: list[float]) -> str:
     """ "median X ms, p95 Y ms (n answers)" with the nearest-rank p95, as bench/latency.py."""
     ms = sorted(ms)
-    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return f"median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms ({len(ms)} answers)"
+    return (f"median {statistics.median(ms):.0f} ms, p95 {percentile(ms, 95):.0f} ms, max {ms[-1]:.0f} ms "
+            f"({len(ms)} answers)")
 
 
 def first_answer(page: Page, server: Server) -> tuple[float, float]:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from index.engine import Engine
+from index.evaluate import percentile
 from index.settings import Settings
 
 
@@ -49,8 +50,8 @@ def main() -> None:
 def summary(ms: list[float]) -> str:
     """ "N answers: median X ms, p95 Y ms, max Z ms", the p95 by nearest rank."""
     ms = sorted(ms)
-    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return f"{len(ms)} answers: median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms"
+    return (f"{len(ms)} answers: median {statistics.median(ms):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
+            f"max {ms[-1]:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:  # `python bench/million.py` from a clone: this cl
     sys.path.insert(0, str(ROOT))
 
 from index import bundle  # noqa: E402
+from index.evaluate import percentile  # noqa: E402
 from index.models import Document, Passage, Provenance, Sentence  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.store import BundleData, Store  # noqa: E402
@@ -72,7 +73,7 @@ def _peak_mb() -> float:
 
 def _percentiles(ms: Sequence[float]) -> dict[str, float]:
     ordered = sorted(ms)
-    return {"p50": round(statistics.median(ordered), 2), "p95": round(ordered[round(0.95 * (len(ordered) - 1))], 2)}
+    return {"p50": round(statistics.median(ordered), 2), "p95": round(percentile(ordered, 95), 2)}
 
 
 def _timed(call: Callable[[int], object], n: int, repeat: int) -> dict[str, float]:

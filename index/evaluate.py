@@ -21,7 +21,7 @@ import re
 import statistics
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,11 +101,18 @@ class Report:
         return "\n".join(lines)
 
 
+def percentile(ordered: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of sorted values (0.0 when there are none): the p95 that `eval` and the
+    benchmarks in bench/ report."""
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
 def _latency(ms: list[float]) -> dict[str, float]:
     ordered = sorted(ms)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else 0.0
     return {"latency_ms_median": round(statistics.median(ordered), 1) if ordered else 0.0,
-            "latency_ms_p95": round(p95, 1)}
+            "latency_ms_p95": round(percentile(ordered, 95), 1)}
 
 
 def evaluate_qa(ask: Ask, questions: Iterable[dict[str, Any]]) -> Report:
