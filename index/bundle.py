@@ -133,7 +133,7 @@ def build_faiss(embeddings: np.ndarray, settings: Settings) -> Any:
         index.cp.min_points_per_centroid = IVF_TRAIN_PER_LIST
         rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
         index.train(np.ascontiguousarray(embeddings[rows], dtype=np.float32))
-        index.nprobe = settings.query.nprobe
+    set_search_knobs(index, settings)  # its recall is measured (faiss_info) as it will be searched
     if n:
         index.add(embeddings)
     return index
