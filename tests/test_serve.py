@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from streamlit.web.server.starlette import starlette_server
+
+from ui.serve import send_without_delay
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,6 +23,10 @@ import json, sys
 from ui.serve import import_app_modules, warm_up
 warm_up()  # as serve does: the engine opened and asked once
 import_app_modules()
+import streamlit.env_util
+def is_repl():  # inspect.stack() over every frame: ~0.1 s of a first visit
+    raise AssertionError("the first element sent asked whether this is a REPL")
+streamlit.env_util.is_repl = is_repl
 before = set(sys.modules)
 from streamlit.testing.v1 import AppTest
 import streamlit.testing.v1.app_test  # AppTest's own machinery is not the app's
@@ -43,3 +51,17 @@ def test_the_apps_first_run_finds_its_heavy_modules_imported(app_index: Path) ->
     ours = [m for m in imported if m.split(".")[0] in {"index", "ingest", "ui"}]
     assert ours == ["ui.pages_common"], ours  # the script itself runs as __main__
     assert "streamlit.emojis" not in imported
+
+
+def test_connections_accepted_by_streamlits_socket_send_without_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Nagle's algorithm on, a response written as headers then body waited ~40 ms for the
+    browser's delayed ACK on every kept-alive connection: the listening socket Streamlit binds
+    must hand out connections with TCP_NODELAY set."""
+    monkeypatch.setattr(starlette_server, "_bind_socket", starlette_server._bind_socket)  # undone after
+    send_without_delay()
+    listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
+    with listener, socket.create_connection(listener.getsockname()[:2], timeout=5):
+        listener.setblocking(True)
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

@@ -297,6 +297,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--runner.postScriptGC", "false",
         # A served app does not change under it; watching its files only costs CPU.
         "--server.fileWatcherType", "none",
+        # The app writes every element explicitly. Magic rewrites the script's syntax tree on the
+        # first visit (~0.05 s) and would show the value of any bare expression.
+        "--runner.magicEnabled", "false",
     ]
     where = "read-only" if args.read_only else f"corpus {corpus}"
     print(f"Sourcebook on http://{args.address}:{args.port} (index {args.index}, {where})", flush=True)
