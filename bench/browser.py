@@ -5,23 +5,28 @@ usage: python bench/browser.py [--index DIR] [--questions FILE] [--repeat N] [--
 Prints (a) cold: from launching `sourcebook serve` to the first answer visible in the browser
 (server start, model and index load, first answer, page render), and from the server answering
 its health check to that answer (a `?q=` link opened in a browser context with an empty cache,
-so Streamlit's scripts are fetched too; the median of --cold-runs server starts), and (b) warm: per question,
-from pressing Ask to the answer (or the abstention) visible, median and p95 over the questions.
-Each warm question is asked from a freshly loaded Ask page (a new Streamlit session, as a new
-reader), so the answer that appears is that question's. The first round asks each question
-for the first time; later rounds are answered from the app's answer cache (memoised per
-index generation) and are printed apart. Without --index an index of corpus/ is built in a
-temporary folder first (not timed). Nothing is asserted: these are figures to read.
+so Streamlit's scripts are fetched too; the median of --cold-runs server starts); then the time
+to fetch the first page's files one after another on one kept-alive connection, as a browser
+does on each of its six; and (b) warm: per question, from pressing Ask to the answer (or the
+abstention) visible, median and p95 over the questions. Each warm question is asked from a
+freshly loaded Ask page (a new Streamlit session, as a new reader), so the answer that appears
+is that question's. The first round asks each question for the first time; later rounds are
+answered from the app's answer cache (memoised per index generation) and are printed apart.
+Without --index an index of corpus/ is built in a temporary folder first (not timed). Nothing
+is asserted: these are figures to read.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import re
 import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +66,26 @@ def first_answer(page: Page, server: Server) -> tuple[float, float]:
     return healthy - server.started_at, time.perf_counter() - healthy
 
 
+def kept_alive_fetches(url: str) -> list[float]:
+    """Seconds to fetch each file the app's first page loads, one after another on one kept-alive
+    connection: ~40 ms each when the server's sockets wait on Nagle's algorithm for the client's
+    delayed ACK, ~1 ms when they do not (http.client itself sends with TCP_NODELAY)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "localhost", parts.port, timeout=10)
+    try:
+        conn.request("GET", "/")
+        page = conn.getresponse().read().decode()
+        out = []
+        for path in re.findall(r'(?:src|href)="\.?/?(static/[^"]+)"', page):
+            t = time.perf_counter()
+            conn.request("GET", "/" + path)
+            conn.getresponse().read()
+            out.append(time.perf_counter() - t)
+        return out
+    finally:
+        conn.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--index", type=Path, help="an existing index (default: corpus/ indexed in a temporary folder)")
@@ -87,6 +112,10 @@ def main() -> None:
             try:
                 server.start()
                 cold_starts.append(first_answer(page, server))
+                fetched = sorted(kept_alive_fetches(server.url))
+                print(f"kept-alive: the first page's {len(fetched)} files fetched one after another on one "
+                      f"connection in {sum(fetched) * 1000:.0f} ms, median {statistics.median(fetched) * 1000:.1f} ms "
+                      f"per file")
                 print("cold: launch of `sourcebook serve` to the server answering "
                       + ", ".join(f"{h:.1f}" for h, _ in cold_starts) + " s; healthy to the first answer visible "
                       + ", ".join(f"{a:.2f}" for _, a in cold_starts)
