@@ -2,13 +2,13 @@
 
 usage: python bench/browser.py [--index DIR] [--questions FILE] [--repeat N] [--cold-runs N]
 
-Prints (a) cold: from launching `sourcebook serve` to the first answer visible in the browser
+Prints (a) cold: from launching `sourcebook serve` to the first answer drawn in the browser
 (server start, model and index load, first answer, page render), and from the server answering
 its health check to that answer (a `?q=` link opened in a browser context with an empty cache,
 so Streamlit's scripts are fetched too; the median of --cold-runs server starts); then the time
 to fetch the first page's files one after another on one kept-alive connection, as a browser
 does on each of its six; and (b) warm: per question, from pressing Ask to the answer (or the
-abstention) visible, median and p95 over the questions. Each warm question is asked from a
+abstention) drawn, median and p95 over the questions. Each warm question is asked from a
 freshly loaded Ask page (a new Streamlit session, as a new reader), so the answer that appears
 is that question's. The first round asks each question for the first time; later rounds are
 answered from the app's answer cache (memoised per index generation) and are printed apart.
@@ -52,8 +52,8 @@ COLD_QUESTION = "What is the spiral model?"
 
 # Timed in the page: Playwright polls a locator at growing intervals (up to 500 ms apart), so the
 # moment its wait returns can be half a second after the answer was drawn. The page notes the
-# wall-clock time of the first frame drawn with an answer or an abstention in it,
-# and of the last click.
+# wall-clock time of the first frame drawn with an answer or an abstention in it, and of the
+# last click.
 MARK_ANSWER = """
 window.__sbShown = 0; window.__sbClicked = 0;
 document.addEventListener('click', () => { window.__sbClicked = Date.now(); }, true);
@@ -68,7 +68,7 @@ new MutationObserver(() => {
 
 
 def shown_at(page: Page) -> float:
-    """Wall-clock seconds at which the page first drew an answer (after Playwright saw it)."""
+    """Wall-clock seconds at which the page first drew an answer, read once Playwright has seen it."""
     page.wait_for_function("window.__sbShown > 0")
     return float(page.evaluate("window.__sbShown")) / 1000
 
@@ -81,7 +81,7 @@ def summary(ms: list[float]) -> str:
 
 
 def first_answer(page: Page, server: Server) -> tuple[float, float]:
-    """(launch to healthy, healthy to the first answer visible), seconds, for a started server."""
+    """(launch to healthy, healthy to the first answer drawn), seconds, for a started server."""
     healthy, wall = time.perf_counter(), time.time()
     page.goto(server.page_url(q=COLD_QUESTION))
     answer_or_abstention(page).first.wait_for(timeout=2 * FIRST_ANSWER_MS)
@@ -117,7 +117,7 @@ def main() -> None:
                     help="server starts timed to the first answer (default: %(default)s)")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
-    cold_starts: list[tuple[float, float]] = []  # (launch to healthy, healthy to first answer visible), seconds
+    cold_starts: list[tuple[float, float]] = []  # (launch to healthy, healthy to first answer drawn), seconds
     with tempfile.TemporaryDirectory() as tmp:
         index = args.index or build_index(ROOT / "corpus", Path(tmp) / "index")
         with sync_playwright() as pw:
@@ -142,7 +142,7 @@ def main() -> None:
                       f"connection in {sum(fetched) * 1000:.0f} ms, median {statistics.median(fetched) * 1000:.1f} ms "
                       f"per file")
                 print("cold: launch of `sourcebook serve` to the server answering "
-                      + ", ".join(f"{h:.1f}" for h, _ in cold_starts) + " s; healthy to the first answer visible "
+                      + ", ".join(f"{h:.1f}" for h, _ in cold_starts) + " s; healthy to the first answer drawn "
                       + ", ".join(f"{a:.2f}" for _, a in cold_starts)
                       + f" s (median {statistics.median(a for _, a in cold_starts):.2f} s)")
                 rounds: list[list[float]] = []

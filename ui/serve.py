@@ -69,10 +69,10 @@ def send_without_delay() -> None:
 
     Streamlit binds that socket itself, as socket.socket(family), whose protocol number is 0, and
     asyncio turns TCP_NODELAY on only for sockets created with IPPROTO_TCP. A response written in
-    two parts (headers, then body) then waited for the browser's delayed ACK: ~40 ms per file on
-    a kept-alive connection, with a first page fetching 61 script files over 6 connections, and the
-    same for each websocket message after the first. Set on the listening socket, the option is
-    inherited by every connection it accepts (tests/test_serve.py checks that on this platform)."""
+    two parts (headers, then body) then waited for the client's delayed ACK: ~40 ms per file on
+    a kept-alive connection (bench/browser.py), with a first page fetching 61 script files. Set on
+    the listening socket, the option is inherited by every connection it accepts
+    (tests/test_serve.py checks that on this platform)."""
     from streamlit.web.server.starlette import starlette_server
 
     bind = starlette_server._bind_socket
