@@ -15,7 +15,6 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 
 def warm_up() -> list[str]:
@@ -77,7 +76,7 @@ def send_without_delay() -> None:
 
     bind = starlette_server._bind_socket
 
-    def bind_without_delay(address: str, port: int, backlog: int) -> Any:
+    def bind_without_delay(address: str, port: int, backlog: int) -> socket.socket:
         sock = bind(address, port, backlog)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
