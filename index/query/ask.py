@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from index.adapter import adapt
 from index.models import Answer
 from index.query.abstain import ABSTAIN_TEXT, abstain_reason
 from index.query.compose import (
@@ -29,9 +32,14 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
         return Answer(" ".join(text.split()), "Please ask a question in words.", True, message="empty question")
     asked = asked[:2000]  # the model reads at most a few hundred tokens anyway
     vector: np.ndarray = corpus.encode_query(asked)
-    question = understand(asked, vector, corpus.terms, corpus.knows)
+    ranking = None if corpus.adapter is None else adapt(vector, corpus.adapter)
+    question = understand(asked, vector, corpus.terms, corpus.knows, ranking)
     retrieved = retrieve(corpus, question, k)
     ranked = rank_sentences(corpus, question, retrieved)
+    # Whether the corpus answers is judged on the sentences the question's own vector ranks first, as
+    # the thresholds were calibrated; the adapter only decides which sentence is quoted.
+    judged = ranked if question.ranking_vector is None else rank_sentences(
+        corpus, replace(question, ranking_vector=None), retrieved)
     candidates = ranked.candidates
     if question.about_work and (about := work_answer(corpus, question, candidates)) is not None:
         return about
@@ -39,7 +47,7 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
             found := work_findings(corpus, question, work, candidates)) is not None:
         return found
     # A restated question heading says the corpus answers, whatever the sentences' cosines.
-    reason = abstain_reason(corpus.settings, question, ranked, retrieved.hits,
+    reason = abstain_reason(corpus.settings, question, judged, retrieved.hits,
                             heading_matched=retrieved.section is not None and bool(candidates))
     if reason:
         defined = glossary_answer(corpus, question.text)

@@ -120,7 +120,7 @@ def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> 
     of them, and the opening sentence under a matched question heading) scored again on
     their own vectors, which are the only ones an answer quotes."""
     hits = retrieved.hits
-    qvec = question.vector
+    qvec = question.ranking
     ranked = score_sentences(question.text, qvec, hits, corpus.sentence_vectors_of)
     keep = ranked[: corpus.settings.query.rescore_sentences]
     keep += [c for c in ranked[len(keep):] if is_definition(c, question.asked)][:1]
@@ -135,4 +135,5 @@ def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> 
         candidates = off_subject_last(candidates, subjects, corpus.settings.query.off_subject_penalty)
     if question.expands:
         candidates = expansions_first(candidates, question.expands)
-    return Ranked(candidates, max((float(c.vector @ qvec) for c in candidates), default=0.0), subjects)
+    # The best cosine is to the question's own vector: abstention's thresholds were set on those.
+    return Ranked(candidates, max((float(c.vector @ question.vector) for c in candidates), default=0.0), subjects)
