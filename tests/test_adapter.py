@@ -47,3 +47,40 @@ def test_adapter_setting_is_a_switch() -> None:
     assert Settings().with_(adapter=False).query.adapter is False
     with pytest.raises(SettingsError, match="adapter"):
         QuerySettings(adapter="yes")  # type: ignore[arg-type]
+
+
+def test_abstention_is_judged_on_the_questions_own_vector_and_sentences_are_embedded_once(
+        corpus_index: Path) -> None:
+    """With the adapter on, the sentences quoted may change but whether the corpus answers may not:
+    the ranking on the question's own vector decides it, from the same single embedding call."""
+    from index.engine import Engine
+    from index.query.ask import answer_question
+    from index.query.rank import rank_sentences
+    from index.query.retrieve import retrieve
+    from index.query.understand import understand
+
+    on = Engine(corpus_index, Settings())
+    off = Engine(corpus_index, Settings().with_(adapter=False))
+    assert on.corpus.adapter is not None and off.corpus.adapter is None
+    calls: list[list[str]] = []
+    encode = on.corpus.encode_sentences
+
+    def counted(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return encode(texts)
+
+    on.corpus.encode_sentences = counted
+    for text in ("Who coined the term security dilemma?", "What is the capital of Peru?",
+                 "How do states respond to uncertainty about others' intentions?"):
+        vector = on.corpus.encode_query(text)
+        question = understand(text, vector, on.corpus.terms, on.corpus.knows, adapt(vector, load_adapter()))
+        retrieved = retrieve(on.corpus, question)
+        calls.clear()
+        _, judged = rank_sentences(on.corpus, question, retrieved)
+        assert len(calls) == 1 and len(calls[0]) == len(set(calls[0]))  # one call, each text once
+        own, same = rank_sentences(off.corpus, understand(text, vector, off.corpus.terms, off.corpus.knows),
+                                   retrieved)
+        assert own is same  # no adapter: one ranking
+        assert [c.text for c in judged.candidates] == [c.text for c in own.candidates]
+        assert judged.best_cos == pytest.approx(own.best_cos, abs=1e-5)
+        assert answer_question(on.corpus, text).abstained == answer_question(off.corpus, text).abstained

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from index.adapter import adapt
@@ -35,11 +33,9 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
     ranking = None if corpus.adapter is None else adapt(vector, corpus.adapter)
     question = understand(asked, vector, corpus.terms, corpus.knows, ranking)
     retrieved = retrieve(corpus, question, k)
-    ranked = rank_sentences(corpus, question, retrieved)
     # Whether the corpus answers is judged on the sentences the question's own vector ranks first, as
     # the thresholds were calibrated; the adapter only decides which sentence is quoted.
-    judged = ranked if question.ranking_vector is None else rank_sentences(
-        corpus, replace(question, ranking_vector=None), retrieved)
+    ranked, judged = rank_sentences(corpus, question, retrieved)
     candidates = ranked.candidates
     if question.about_work and (about := work_answer(corpus, question, candidates)) is not None:
         return about
