@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from index.evaluate import percentile  # noqa: E402
+from index.evaluate import describe_ms  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     FIRST_ANSWER_MS,
     VIEWPORT,
@@ -71,13 +71,6 @@ def shown_at(page: Page, timeout_ms: float) -> float:
     """Wall-clock seconds at which the page first drew an answer (waiting up to `timeout_ms` for it)."""
     page.wait_for_function("window.__sbShown > 0", timeout=timeout_ms)
     return float(page.evaluate("window.__sbShown")) / 1000
-
-
-def summary(ms: list[float]) -> str:
-    """ "median X ms, p95 Y ms (n answers)" with the nearest-rank p95, as bench/latency.py."""
-    ms = sorted(ms)
-    return (f"median {statistics.median(ms):.0f} ms, p95 {percentile(ms, 95):.0f} ms, max {ms[-1]:.0f} ms "
-            f"({len(ms)} answers)")
 
 
 def first_answer(page: Page, server: Server) -> tuple[float, float]:
@@ -154,10 +147,10 @@ def main() -> None:
                         shown = shown_at(page, FIRST_ANSWER_MS)
                         ms.append((shown - float(page.evaluate("window.__sbClicked")) / 1000) * 1000)
                     rounds.append(ms)
-                print(f"warm, first ask of each question: {summary(rounds[0])}")
+                print(f"warm, first ask of each question: {describe_ms(rounds[0], digits=0)}")
                 if len(rounds) > 1:
                     print(f"warm, asked again ({len(rounds) - 1} rounds, answer cache): "
-                          f"{summary([m for r in rounds[1:] for m in r])}")
+                          f"{describe_ms([m for r in rounds[1:] for m in r], digits=0)}")
             finally:
                 server.stop()
                 browser.close()

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 
 from index.engine import Engine
-from index.evaluate import percentile
+from index.evaluate import describe_ms
 from index.settings import Settings
 
 
@@ -41,17 +40,10 @@ def main() -> None:
             engine.ask(q)
             ms.append((time.perf_counter() - t) * 1000)
         rounds.append(ms)
-    print(f"{engine.embedder.query_runtime}: load {load:.1f}s; first ask of each question: {summary(rounds[0])}")
+    print(f"{engine.embedder.query_runtime}: load {load:.1f}s; first ask of each question: {describe_ms(rounds[0])}")
     if len(rounds) > 1:
         print(f"asked again ({len(rounds) - 1} rounds, sentence vectors cached): "
-              f"{summary([m for r in rounds[1:] for m in r])}")
-
-
-def summary(ms: list[float]) -> str:
-    """ "N answers: median X ms, p95 Y ms, max Z ms", the p95 by nearest rank."""
-    ms = sorted(ms)
-    return (f"{len(ms)} answers: median {statistics.median(ms):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
-            f"max {ms[-1]:.1f} ms")
+              f"{describe_ms([m for r in rounds[1:] for m in r])}")
 
 
 if __name__ == "__main__":

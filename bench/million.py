@@ -34,11 +34,10 @@ import hashlib
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +48,7 @@ if str(ROOT) not in sys.path:  # `python bench/million.py` from a clone: this cl
     sys.path.insert(0, str(ROOT))
 
 from index import bundle  # noqa: E402
-from index.evaluate import percentile  # noqa: E402
+from index.evaluate import median_p95  # noqa: E402
 from index.models import Document, Passage, Provenance, Sentence  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.store import BundleData, Store  # noqa: E402
@@ -71,11 +70,6 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _percentiles(ms: Sequence[float]) -> dict[str, float]:
-    ordered = sorted(ms)
-    return {"p50": round(statistics.median(ordered), 2), "p95": round(percentile(ordered, 95), 2)}
-
-
 def _timed(call: Callable[[int], object], n: int, repeat: int) -> dict[str, float]:
     """p50/p95 ms of call(i) for i in range(n), over `repeat` passes after one warm-up pass."""
     for i in range(n):
@@ -86,7 +80,8 @@ def _timed(call: Callable[[int], object], n: int, repeat: int) -> dict[str, floa
             start = time.perf_counter()
             call(i)
             ms.append((time.perf_counter() - start) * 1000)
-    return _percentiles(ms)
+    p50, p95 = median_p95(ms)
+    return {"p50": round(p50, 2), "p95": round(p95, 2)}
 
 
 # --- build ------------------------------------------------------------------------------------------

@@ -109,10 +109,22 @@ def percentile(ordered: Sequence[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def _latency(ms: list[float]) -> dict[str, float]:
+def median_p95(ms: Iterable[float]) -> tuple[float, float]:
+    """The median and nearest-rank p95 of timings (0.0 for none): every latency `eval` and bench/ report."""
     ordered = sorted(ms)
-    return {"latency_ms_median": round(statistics.median(ordered), 1) if ordered else 0.0,
-            "latency_ms_p95": round(percentile(ordered, 95), 1)}
+    return (statistics.median(ordered) if ordered else 0.0), percentile(ordered, 95)
+
+
+def describe_ms(ms: Sequence[float], digits: int = 1) -> str:
+    """ "median X ms, p95 Y ms, max Z ms (N answers)": how the benchmarks print answer times."""
+    median, p95 = median_p95(ms)
+    return (f"median {median:.{digits}f} ms, p95 {p95:.{digits}f} ms, max {max(ms, default=0.0):.{digits}f} ms "
+            f"({len(ms)} answers)")
+
+
+def _latency(ms: list[float]) -> dict[str, float]:
+    median, p95 = median_p95(ms)
+    return {"latency_ms_median": round(median, 1), "latency_ms_p95": round(p95, 1)}
 
 
 def evaluate_qa(ask: Ask, questions: Iterable[dict[str, Any]]) -> Report:

@@ -60,3 +60,13 @@ def test_eval_retrieval_format(tmp_path: Path, corpus_index: Path, capsys: pytes
     # The answers are scored too: the first citation holds the evidence; the negative is declined.
     assert totals["answer_first_citation"] == 0.5 and totals["answer_any_citation"] == 0.5
     assert (totals["negatives"], totals["abstention_recall"]) == (1, 1.0)
+
+
+def test_latencies_are_reported_as_median_and_nearest_rank_p95() -> None:
+    from index.evaluate import describe_ms, median_p95
+
+    ms = [float(x) for x in range(1, 21)]  # 1..20: median 10.5, nearest-rank p95 the 19th value
+    assert median_p95(reversed(ms)) == (10.5, 19.0)
+    assert median_p95([]) == (0.0, 0.0)
+    assert describe_ms(ms) == "median 10.5 ms, p95 19.0 ms, max 20.0 ms (20 answers)"
+    assert describe_ms([12.34, 40.0], digits=0) == "median 26 ms, p95 40 ms, max 40 ms (2 answers)"
