@@ -23,6 +23,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
+from index.query.abstain import ABSTAIN_TEXT
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Playwright, ViewportSize
 
@@ -171,9 +173,14 @@ def ask(page: Page, question: str) -> None:
     page.get_by_role("button", name="Ask", exact=True).click()
 
 
+# What the Ask page shows once a question is answered: the answer's block, or the abstention warning.
+ANSWER_SELECTOR = ".sb-answer"
+ABSTENTION_TEXT = ABSTAIN_TEXT
+
+
 def answer_or_abstention(page: Page) -> Locator:
     """What the Ask page shows once a question is answered: the answer, or the abstention warning."""
-    return page.locator(".sb-answer").or_(page.get_by_text("The corpus does not answer this question."))
+    return page.locator(ANSWER_SELECTOR).or_(page.get_by_text(ABSTENTION_TEXT))
 
 
 def build_index(corpus: Path, index: Path) -> Path:
