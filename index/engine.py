@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from index import bm25, bundle
-from index.adapter import load_adapter
 from index.embedder import Embedder, get_embedder
 from index.glossary import Glossary
 from index.locks import Lease
@@ -26,7 +25,7 @@ from index.query.ask import answer_question
 from index.query.corpus import Corpus
 from index.query.retrieve import search
 from index.search import Retriever
-from index.settings import DEFAULT_MODEL, Settings
+from index.settings import Settings
 from index.store import Store
 
 __all__ = ["ABSTAIN_TEXT", "Engine", "open_engine"]
@@ -82,9 +81,6 @@ class Engine:
         self.reference_vectors = self.store.reference_vectors(self.embedder.dimension)
         self.glossary: list[GlossaryEntry] = self.store.glossary()
         self.terms = Glossary(self.glossary)
-        # The adapter was trained for the packaged model's vectors: another model's questions go unmapped.
-        adapter = load_adapter() if self.settings.query.adapter and self.settings.build.model == DEFAULT_MODEL else None
-        self._adapter = adapter if adapter is not None and adapter.shape[0] == self.embedder.dimension else None
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = Lock()
         headings, heading_vectors = self.store.headings(self.embedder.dimension)
@@ -94,7 +90,6 @@ class Engine:
             references=self.references, reference_vectors=self.reference_vectors, terms=self.terms,
             headings=headings, heading_vectors=heading_vectors, sentence_vectors=self.sentence_vectors,
             sentence_rows=self.sentence_rows, encode_query=self.embed_query, encode_sentences=self.embed_sentences,
-            adapter=self._adapter,
         )
 
     # --- embedding ---------------------------------------------------------------

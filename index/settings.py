@@ -84,10 +84,6 @@ class QuerySettings:
     # Questions and re-scored sentences are encoded on "onnx" (ONNX Runtime, an export of the
     # same weights; ~2.7x faster on a question) or "torch". Ingestion always runs on torch.
     runtime: str = "onnx"
-    # Rank a question's sentences on its vector mapped by the query adapter (index/adapter.py, trained by
-    # bench/train_adapter.py on other packages' FAQs). Retrieval and abstention keep the model's own vector.
-    # Python-docs dev: first citation 0.376 -> 0.435, any 0.635 -> 0.682; the other dev sets unchanged.
-    adapter: bool = True
     k: int = 5
     candidates: int = 30  # passages fetched from each ranker before fusion and re-scoring
     # IVF lists searched per question when the index is approximate (above flat_index_limit); set on the
@@ -129,8 +125,6 @@ class QuerySettings:
     def __post_init__(self) -> None:
         if self.runtime not in ("onnx", "torch"):
             raise SettingsError(f"QuerySettings.runtime = {self.runtime!r}: must be 'onnx' or 'torch'")
-        if not isinstance(self.adapter, bool):
-            raise SettingsError(f"QuerySettings.adapter = {self.adapter!r}: must be true or false")
         _check(self, {"k": (1, 1000), "candidates": (1, 10_000), "nprobe": (1, 1_000_000), "keyword_weight": (0, 10),
                       "sentence_weight": (0, 10), "rescore_sentences": (0, 100), "score_chars": (10, 100_000),
                       "answer_sentences": (1, 20), "sentence_margin": (0, 2), "next_sentence_margin": (0, 2),

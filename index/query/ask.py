@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.adapter import adapt
 from index.models import Answer
 from index.query.abstain import ABSTAIN_TEXT, abstain_reason
 from index.query.compose import (
@@ -30,12 +29,9 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
         return Answer(" ".join(text.split()), "Please ask a question in words.", True, message="empty question")
     asked = asked[:2000]  # the model reads at most a few hundred tokens anyway
     vector: np.ndarray = corpus.encode_query(asked)
-    ranking = None if corpus.adapter is None else adapt(vector, corpus.adapter)
-    question = understand(asked, vector, corpus.terms, corpus.knows, ranking)
+    question = understand(asked, vector, corpus.terms, corpus.knows)
     retrieved = retrieve(corpus, question, k)
-    # Whether the corpus answers is judged on the sentences the question's own vector ranks first, as
-    # the thresholds were calibrated; the adapter only decides which sentence is quoted.
-    ranked, judged = rank_sentences(corpus, question, retrieved)
+    ranked = rank_sentences(corpus, question, retrieved)
     candidates = ranked.candidates
     if question.about_work and (about := work_answer(corpus, question, candidates)) is not None:
         return about
@@ -43,7 +39,7 @@ def answer_question(corpus: Corpus, text: str, k: int | None = None) -> Answer:
             found := work_findings(corpus, question, work, candidates)) is not None:
         return found
     # A restated question heading says the corpus answers, whatever the sentences' cosines.
-    reason = abstain_reason(corpus.settings, question, judged, retrieved.hits,
+    reason = abstain_reason(corpus.settings, question, ranked, retrieved.hits,
                             heading_matched=retrieved.section is not None and bool(candidates))
     if reason:
         defined = glossary_answer(corpus, question.text)

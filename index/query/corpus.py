@@ -45,9 +45,6 @@ class Corpus:
     sentence_rows: np.ndarray  # sentence_rows[r]:sentence_rows[r+1] are passage row r's
     encode_query: Callable[[str], np.ndarray]
     encode_sentences: Callable[[list[str]], np.ndarray]
-    # The query adapter (index/adapter.py) when `query.adapter` is on: questions are retrieved and their
-    # sentences ranked on their vector mapped by it; None leaves them as the model gives them.
-    adapter: np.ndarray | None = None
     refs_by_label: dict[tuple[str, str], Reference] = field(init=False)
 
     def __post_init__(self) -> None:

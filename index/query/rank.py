@@ -50,12 +50,6 @@ def score_sentences(question: str, qvec: np.ndarray, hits: Sequence[SearchHit], 
     return out
 
 
-def read_alone(c: Candidate) -> str:
-    """The text a candidate is embedded from on its own: led by its section heading, and by the
-    sentence before when it opens with a pronoun."""
-    return in_context(c.hit.passage.sentence_texts(), c.index, c.hit.passage.section)
-
-
 def rescore(question: str, qvec: np.ndarray, candidates: Sequence[Candidate],
             encode: Callable[[list[str]], np.ndarray]) -> list[Candidate]:
     """The same candidates scored again on vectors of each sentence read alone (led by its section
@@ -67,8 +61,9 @@ def rescore(question: str, qvec: np.ndarray, candidates: Sequence[Candidate],
     if not candidates:
         return []
     qwords = content_words(question)
+    texts = [in_context(c.hit.passage.sentence_texts(), c.index, c.hit.passage.section) for c in candidates]
     out = [_candidate(question, qwords, qvec, c.hit, c.index, c.text, v)
-           for c, v in zip(candidates, encode([read_alone(c) for c in candidates]), strict=True)]
+           for c, v in zip(candidates, encode(texts), strict=True)]
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -119,43 +114,25 @@ def is_definition(c: Candidate, entry: GlossaryEntry | None) -> bool:
             and c.text.strip() == entry.definition.strip())
 
 
-def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> tuple[Ranked, Ranked]:
-    """Sentences that may answer, best first, ranked on `question.ranking`; and, to judge whether the
-    corpus answers, the same ranked on the question's own vector, whose cosines abstention's
-    thresholds were calibrated on (the same Ranked when no adapter maps the question).
-
-    Every sentence of the hits is ranked on its stored vector, then the best `rescore_sentences` (and
-    the asked term's definition, when one of them, and the opening sentence under a matched question
-    heading) scored again on their own vectors, which are the only ones an answer quotes. The
-    sentences both rankings re-score are embedded in one call."""
+def rank_sentences(corpus: Corpus, question: Question, retrieved: Retrieved) -> Ranked:
+    """Sentences that may answer, best first: every sentence of the hits ranked on its stored
+    vector, then the best `rescore_sentences` (and the asked term's definition, when one
+    of them, and the opening sentence under a matched question heading) scored again on
+    their own vectors, which are the only ones an answer quotes."""
     hits = retrieved.hits
-    vectors = [question.ranking] if question.ranking_vector is None else [question.ranking, question.vector]
-    keeps = [to_rescore(score_sentences(question.text, v, hits, corpus.sentence_vectors_of), question, retrieved,
-                        corpus.settings.query.rescore_sentences) for v in vectors]
-    texts = list(dict.fromkeys(read_alone(c) for keep in keeps for c in keep))
-    read = dict(zip(texts, corpus.encode_sentences(texts), strict=True)) if texts else {}
-    subjects = subjects_in_focus(question.subjects, hits)
-    ranks = []
-    for qvec, keep in zip(vectors, keeps, strict=True):
-        candidates = rescore(question.text, qvec, keep, lambda ts: np.stack([read[t] for t in ts]))
-        if subjects:
-            candidates = off_subject_last(candidates, subjects, corpus.settings.query.off_subject_penalty)
-        if question.expands:
-            candidates = expansions_first(candidates, question.expands)
-        # The best cosine is to the question's own vector: abstention's thresholds were set on those.
-        ranks.append(Ranked(candidates, max((float(c.vector @ question.vector) for c in candidates), default=0.0),
-                            subjects))
-    return ranks[0], ranks[-1]
-
-
-def to_rescore(ranked: list[Candidate], question: Question, retrieved: Retrieved, depth: int) -> list[Candidate]:
-    """The first-pass candidates worth embedding alone: the best `depth`, the asked term's definition,
-    the sentence that expands an abbreviation asked about, the opening sentence under a matched heading."""
-    keep = ranked[:depth]
+    qvec = question.vector
+    ranked = score_sentences(question.text, qvec, hits, corpus.sentence_vectors_of)
+    keep = ranked[: corpus.settings.query.rescore_sentences]
     keep += [c for c in ranked[len(keep):] if is_definition(c, question.asked)][:1]
     if question.expands:  # "What is weave short for?": the sentence that expands it, wherever it ranks
         keep += [c for c in ranked[len(keep):] if expands(c.text, question.expands)][:1]
     if retrieved.section is not None:
-        first = retrieved.hits[0]
+        first = hits[0]
         keep += [c for c in ranked[len(keep):] if c.hit.passage.id == first.passage.id and c.index == 0][:1]
-    return keep
+    candidates = rescore(question.text, qvec, keep, corpus.encode_sentences)
+    subjects = subjects_in_focus(question.subjects, hits)
+    if subjects:
+        candidates = off_subject_last(candidates, subjects, corpus.settings.query.off_subject_penalty)
+    if question.expands:
+        candidates = expansions_first(candidates, question.expands)
+    return Ranked(candidates, max((float(c.vector @ qvec) for c in candidates), default=0.0), subjects)

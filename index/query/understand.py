@@ -55,14 +55,6 @@ class Question:
     subjects: tuple[str, ...] = ()
     # The abbreviation "What is X short for?" / "What does X stand for?" asks to expand.
     expands: str | None = None
-    # The vector passages are retrieved and sentences ranked on: `vector` mapped by the query adapter
-    # (index/adapter.py) when it is on. Thresholds (abstention, heading match) stay on `vector`,
-    # the model's own cosines they were calibrated on.
-    ranking_vector: np.ndarray | None = None
-
-    @property
-    def ranking(self) -> np.ndarray:
-        return self.vector if self.ranking_vector is None else self.ranking_vector
 
 
 # A word of the question, hyphens and apostrophes inside it ("Driscoll-Kraay"); unknown_names
@@ -140,13 +132,12 @@ def normalised(text: str) -> str:
     return text if any(ch.isalnum() for ch in text) else ""
 
 
-def understand(text: str, vector: np.ndarray, terms: Glossary, knows: Callable[[str], bool],
-               ranking: np.ndarray | None = None) -> Question:
+def understand(text: str, vector: np.ndarray, terms: Glossary, knows: Callable[[str], bool]) -> Question:
     """The question (normalised, at most 2,000 characters) with its intents; `knows` says whether
     the corpus's passages contain a word."""
     return Question(text, vector, bool(ABOUT_A_WORK.search(text)), bool(SOURCE_QUESTION.search(text)),
                     asked_entry(text, terms, strict=False), unknown_names(text, knows), named_subjects(text),
-                    expansion_asked(text), ranking)
+                    expansion_asked(text))
 
 
 def asked_entry(question: str, terms: Glossary, strict: bool) -> GlossaryEntry | None:
