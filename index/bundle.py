@@ -38,7 +38,7 @@ import numpy as np
 from index import bm25, store
 from index.errors import BundleError
 from index.locks import file_lock, in_use
-from index.settings import Settings
+from index.settings import Environment, Settings
 from index.store import BundleData
 
 FORMAT_VERSION = 5
@@ -350,14 +350,28 @@ def check_generation(index_dir: Path, model: str | None = None, for_reuse: bool 
             f"{index_dir}: built with model {manifest.get('model')!r}, configured model is {model!r}; {rebuild}"
         )
     checksums = manifest.get("checksums") or {}  # indexes written before checksums have none
+    known = _verified(gen)
+    passed: dict[str, list[int]] = {}
     for name in VECTOR_FILES if for_reuse else FILES:
         f = gen / name
         if not f.exists() or (name != "manifest.json" and f.stat().st_size == 0):
             raise BundleError(f"{index_dir}: {name} is missing or empty; {rebuild}")
+        passed[name] = signature(f)
+        if known.get(name) == passed[name]:
+            continue  # read in full and found whole before, and not written to since
         if name in checksums and file_sha256(f) != checksums[name]:
             raise BundleError(f"{index_dir}: {name} is damaged (it differs from the file written); {rebuild}")
+        if name == "store.sqlite":
+            _quick_check(f, index_dir, rebuild)
+    if any(known.get(name) != sig for name, sig in passed.items()):
+        _note_verified(gen, {**known, **passed})
+    return gen, manifest
+
+
+def _quick_check(path: Path, index_dir: Path, rebuild: str) -> None:
+    """SQLite's own consistency check of a store file; BundleError when it fails."""
     try:
-        con = sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True)
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             ok = con.execute("PRAGMA quick_check").fetchone()[0]
         finally:
@@ -366,7 +380,48 @@ def check_generation(index_dir: Path, model: str | None = None, for_reuse: bool 
         raise BundleError(f"{index_dir}: store.sqlite is damaged ({exc}); {rebuild}") from exc
     if ok != "ok":
         raise BundleError(f"{index_dir}: store.sqlite is damaged ({ok}); {rebuild}")
-    return gen, manifest
+
+
+def signature(path: Path) -> list[int]:
+    """What tells a file's content apart without reading it: device, inode, size, and the times of its
+    last write and last change. Any write through the filesystem moves the change time, which no
+    call can set back (unlike the modification time)."""
+    st = path.stat()
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _verified_note(gen: Path) -> Path:
+    """Where the files of a generation found whole are noted: in the user's cache, never in the
+    generation, which stays as written (and may be read-only)."""
+    key = hashlib.sha256(str(gen.resolve()).encode()).hexdigest()[:24]
+    return Environment.read().cache_dir / "verified" / f"{key}.json"
+
+
+def _verified(gen: Path) -> dict[str, list[int]]:
+    """The files of `gen` checked in full before, each with its signature then ({} when none were)."""
+    try:
+        note = json.loads(_verified_note(gen).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(note, dict) or note.get("generation") != str(gen.resolve()):
+        return {}
+    files = note.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _note_verified(gen: Path, files: dict[str, list[int]]) -> None:
+    """Note the files checked in full, so that the next load skips reading them (SHA-256 of every
+    file took 13 s at a million passages) while they keep their signatures. Best effort: when the
+    cache cannot be written, the next load checks in full again."""
+    path = _verified_note(gen)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"generation": str(gen.resolve()), "files": files}))
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def load_embeddings(gen: Path, mmap: bool = True) -> np.ndarray:

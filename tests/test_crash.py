@@ -210,6 +210,59 @@ def test_damaged_index_is_refused_in_one_line(
     assert "sourcebook ingest" in lines[0], lines[0]
 
 
+def _must_not_read(*_: Any) -> None:
+    raise AssertionError("a file noted as whole was read again")
+
+
+@pytest.mark.parametrize("damage", [d for d in DAMAGE if "flipped" in d or "edited" in d])
+def test_a_file_damaged_after_a_verified_load_is_still_refused(
+    damage: str, corpus_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load notes the files it found whole and the next one skips reading them; a write since, even
+    one that puts the modification time back, moves the change time, and the file is checked in full."""
+    from index import bundle
+    from index.errors import BundleError
+
+    index = tmp_path / "idx"
+    shutil.copytree(corpus_index, index)
+    gen = current_generation(index)
+    assert gen is not None
+    bundle.check_generation(index)
+    with monkeypatch.context() as m:
+        m.setattr(bundle, "file_sha256", _must_not_read)
+        m.setattr(bundle, "_quick_check", _must_not_read)
+        bundle.check_generation(index)
+    before = {f: f.stat() for f in gen.iterdir()}
+    DAMAGE[damage](gen)
+    for f, st in before.items():
+        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with pytest.raises(BundleError, match="damaged"):
+        bundle.check_generation(index)
+
+
+def test_without_a_writable_cache_every_load_checks_in_full(
+    corpus_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import bundle
+
+    index = tmp_path / "idx"
+    shutil.copytree(corpus_index, index)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("SOURCEBOOK_CACHE", str(blocked))
+    read: list[str] = []
+    sha = bundle.file_sha256
+
+    def counted(f: Path) -> str:
+        read.append(f.name)
+        return sha(f)
+
+    monkeypatch.setattr(bundle, "file_sha256", counted)
+    bundle.check_generation(index)
+    bundle.check_generation(index)
+    assert read.count("embeddings.npy") == 2 and read.count("faiss.index") == 2
+
+
 def test_a_passage_edited_while_the_index_is_served_is_never_quoted(corpus_index: Path, tmp_path: Path) -> None:
     """The load-time checksums cannot see an edit made later; the store checks its file before each read."""
     from index.errors import BundleError
