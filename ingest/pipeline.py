@@ -169,13 +169,21 @@ def _metadata(paths: list[Path]) -> dict[str, dict[str, Any]]:
     return meta
 
 
+# Headings that open a section of many documents and title none: a man page's first line is "NAME".
+SECTION_WORDS = frozenset({"name", "synopsis", "contents", "table of contents", "abstract", "introduction",
+                           "preface", "foreword", "summary", "overview", "description"})
+
+
 def _title(doc_id: str, raw: RawText, meta: dict[str, Any]) -> str:
+    """The document's title: the corpus metadata's, the PDF's (its metadata, else its largest text on the
+    first page), the first line unless it is a section heading, else the file name."""
     if meta.get("title"):
         return str(meta["title"])
-    if raw.pdf_title and raw.pdf_title.lower() not in ("untitled", "anonymous"):
+    if raw.pdf_title:  # the PDF reader leaves writers' placeholders ("untitled") out
         return raw.pdf_title
     first = raw.text.strip().split("\n", 1)[0].strip(" #=*")
-    if 0 < len(first) <= 100 and not first.startswith(("..", "---", "+++")):
+    heading = first.lower().rstrip(".:") in SECTION_WORDS
+    if 0 < len(first) <= 100 and not first.startswith(("..", "---", "+++")) and not heading:
         return first
     return Path(doc_id).stem.replace("_", " ").replace("-", " ")
 

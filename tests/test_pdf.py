@@ -92,13 +92,15 @@ class _Page:
 def make_book(path: Path, page_labels: bool = True) -> None:
     """A five-page A4 book: title and preface (i), contents (ii), then chapter 1 on pages 1-3.
 
-    With `page_labels` the PDF declares its labels (/PageLabels: i, ii, 1, 2, 3); without, a reader
-    has only the numbers printed in the header and footer to go by."""
+    With `page_labels` the PDF declares its labels (/PageLabels: i, ii, 1, 2, 3) and its title in
+    its metadata; without, a reader has only the page as printed to go by: the numbers in the
+    header and footer, the title set large on the first page."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
     c = canvas.Canvas(str(path), pagesize=A4)
-    c.setTitle(TITLE)
+    if page_labels:
+        c.setTitle(TITLE)
     if page_labels:
         c.addPageLabel(0, style="ROMAN_LOWER")
         c.addPageLabel(len(ROMAN), style="ARABIC", start=1)
@@ -211,7 +213,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Ingested:
 
 @pytest.fixture(scope="module")
 def printed_book(tmp_path_factory: pytest.TempPathFactory) -> Ingested:
-    """The same book without /PageLabels: the labels come from the printed numbers."""
+    """The same book without /PageLabels or a metadata title: labels and title come from the page."""
     folder = tmp_path_factory.mktemp("printed-book")
     make_book(folder / "printed.pdf", page_labels=False)
     return _ingest(folder, tmp_path_factory.mktemp("printed-index"), "printed.pdf")
@@ -326,6 +328,29 @@ def test_page_labels_from_the_printed_numbers(printed_book: Ingested, book: Inge
     # The printed numbers are margins here too: the text is the labelled book's.
     assert printed_book.raw.text == book.raw.text
     assert [(p.kind, p.text) for p in printed_book.passages] == [(p.kind, p.text) for p in book.passages]
+
+
+def test_the_title_is_read_from_the_metadata_else_from_the_first_page(printed_book: Ingested, book: Ingested,
+                                                                     tmp_path: Path) -> None:
+    """A PDF without a metadata title is titled by the text set largest on its first page (the
+    running header, set small, says the same here); one set in a single size, such as a man page,
+    by its file name rather than by its first line, a heading ("NAME")."""
+    from tests.pdfs import text_pdf
+
+    assert book.raw.pdf_title == TITLE and printed_book.raw.pdf_title == TITLE
+    gen = current_generation(printed_book.report.index_dir)
+    assert gen is not None
+    assert [d.title for d in Store(gen / "store.sqlite").documents()] == [TITLE]
+    folder = tmp_path / "man"
+    folder.mkdir()
+    (folder / "widgetctl.pdf").write_bytes(text_pdf(
+        "NAME. widgetctl - start and stop widgets. DESCRIPTION. The widgetctl command starts a widget."))
+    assert read_pdf(folder / "widgetctl.pdf", 10**6).pdf_title is None
+    report = ingest([folder], tmp_path / "man-index")
+    assert not report.errors
+    gen = current_generation(tmp_path / "man-index")
+    assert gen is not None
+    assert [d.title for d in Store(gen / "store.sqlite").documents()] == ["widgetctl"]
 
 
 # --- words and sentences across line and page breaks ---------------------------------------------

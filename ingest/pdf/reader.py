@@ -52,12 +52,18 @@ def declared_labels(reader: Any) -> list[str] | None:
         return None
 
 
+# Titles that PDF writers fill in when the author gave none (reportlab writes "untitled").
+PLACEHOLDER_TITLES = frozenset({"untitled", "anonymous", "untitled document", "document", "title"})
+
+
 def _title(reader: Any) -> str | None:
+    """The title in the PDF's metadata, unless it is empty or a writer's placeholder."""
     try:
         meta = reader.metadata
-        return str(meta.title).strip() or None if meta and meta.title else None
+        title = str(meta.title).strip() if meta and meta.title else ""
     except Exception:
         return None
+    return title if title and title.lower() not in PLACEHOLDER_TITLES else None
 
 
 def _spans(pages: list[int]) -> str:
@@ -121,5 +127,6 @@ def read_pdf(path: Path, max_bytes: int, page_budget: int = ReadSettings.max_pag
             raise InputError(f"no page could be read ({'; '.join(warnings)})")
         raise InputError("no text layer (a scanned PDF needs OCR first)")
     read = build(pages, declared_labels(reader))
-    return RawText(read.text, read.page_starts, hashlib.sha256(data).hexdigest(), _title(reader), tuple(warnings),
+    return RawText(read.text, read.page_starts, hashlib.sha256(data).hexdigest(), _title(reader) or read.title,
+                   tuple(warnings),
                    blocks=read.blocks, page_labels=read.page_labels, page_margins=read.margins)

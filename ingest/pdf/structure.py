@@ -490,6 +490,30 @@ class PdfText:
     blocks: tuple[Block, ...]
     page_labels: tuple[str | None, ...]
     margins: tuple[tuple[str, ...], ...]  # the running header/footer lines removed from each page
+    title: str | None = None  # the largest text of the first page, when it stands above the body text
+
+
+def layout_title(pages: Sequence[Sequence[Line]], doc: _Doc, pages_read: int = 2, above: float = 1.2) -> str | None:
+    """A document's title as it is printed: the first run of consecutive lines set in the largest size
+    on its first page with text (of the first `pages_read`), when that size is at least `above` times
+    the body text's. None when nothing stands out: a man page or a memo set in one size. The running
+    header is not left out: on the first page it is often the title itself, set large."""
+    for page in pages[:pages_read]:
+        lines = [ln for ln in page if any(ch.isalpha() for ch in ln.text)]
+        if not lines:
+            continue
+        largest = max(ln.size for ln in lines)
+        if largest < above * doc.size:
+            return None
+        run: list[Line] = []
+        for ln in lines:
+            if abs(ln.size - largest) <= 0.5 and (not run or run[-1].y - ln.y <= 2.0 * largest):
+                run.append(ln)
+            elif run:
+                break
+        title = " ".join(" ".join(ln.text for ln in run).split())
+        return title if 3 <= len(title) <= 200 else None
+    return None
 
 
 def _block_text(g: _Group, vocab: Vocabulary, doc: _Doc) -> str:
@@ -574,4 +598,5 @@ def build(pages: Sequence[Sequence[Line]], declared_labels: Sequence[str] | None
             text_parts.append(body + "\n\n")
             pos += len(body) + 2
     kept_margins = tuple(tuple(page[i].text for i in sorted(margins[n])) for n, page in enumerate(pages))
-    return PdfText("".join(text_parts), tuple(s or 0 for s in starts), tuple(blocks), tuple(labels), kept_margins)
+    return PdfText("".join(text_parts), tuple(s or 0 for s in starts), tuple(blocks), tuple(labels), kept_margins,
+                   layout_title(pages, doc))
