@@ -55,6 +55,11 @@ def text_pdf(*pages: str) -> bytes:
                       for p in pages])
 
 
+def content_pdf(*contents: bytes) -> bytes:
+    """One page per content stream given as written (text in Helvetica, font resource /F1)."""
+    return _document([_stream(c) for c in contents])
+
+
 def bomb_pdf(pages: int, inflated: int, text: str = "Real words on a page.") -> bytes:
     """`pages` pages whose content streams each inflate to about `inflated` bytes (spaces after a
     line of text), though the file itself is small: 40 pages of 64 MB make a 2.5 MB file."""

@@ -353,6 +353,43 @@ def test_the_title_is_read_from_the_metadata_else_from_the_first_page(printed_bo
     assert [d.title for d in Store(gen / "store.sqlite").documents()] == ["widgetctl"]
 
 
+def _justified_like_ghostscript(words: list[str], gap: float, size: float = 10.0) -> bytes:
+    """One line whose words have no space glyphs between them: every glyph is followed by a gap of
+    `gap` (Tc) that a kern takes back inside a word, as Ghostscript writes groff's man pages."""
+    back = gap * 1000 / size
+    parts = []
+    for w, word in enumerate(words):
+        for i, ch in enumerate(word):
+            parts.append(f"({ch})")
+            if i < len(word) - 1 or w == len(words) - 1:
+                parts.append(f"{back:.3f}")
+    return f"BT /F1 {size:g} Tf 72 700 Td {gap:g} Tc [{' '.join(parts)}] TJ 0 Tc ET".encode()
+
+
+def _split_after_stretched_spaces(first: str, rest: str, tw: float, size: float = 10.0) -> bytes:
+    """A word cut in two pieces, the second placed (Td) right after the first, which was drawn with
+    word spacing `tw` on its spaces: "(control history e) Tj … (xpansion and tokenization) Tj"."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    advance = stringWidth(first, "Helvetica", size) + tw * first.count(" ")
+    return (f"BT /F1 {size:g} Tf 72 700 Td {tw:g} Tw ({first}) Tj {advance:.3f} 0 Td ({rest}) Tj 0 Tw ET").encode()
+
+
+@pytest.mark.parametrize("gap", [2.5, 3.5])
+def test_words_spaced_by_character_and_word_spacing_are_read_as_words(tmp_path: Path, gap: float) -> None:
+    """Tc and Tw gaps are read as a reader sees them (ingest/pdf/spacing.py): pypdf alone read the
+    first line "Thetwoorthreecharacters" and the second "control history e xpansion"."""
+    from tests.pdfs import content_pdf
+
+    path = tmp_path / "man.pdf"
+    path.write_bytes(content_pdf(
+        _justified_like_ghostscript(["The", "two", "or", "three", "characters"], gap),
+        _split_after_stretched_spaces("which control history e", "xpansion and tokenization.", tw=gap)))
+    text = " ".join(read_pdf(path, 10**6).text.split())
+    assert "The two or three characters" in text, text
+    assert "which control history expansion and tokenization." in text, text
+
+
 # --- words and sentences across line and page breaks ---------------------------------------------
 
 

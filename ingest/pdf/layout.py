@@ -7,11 +7,13 @@ is a line (or part of one) of its own rather than text glued to its neighbours.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.pdf.spacing import explicit_spacing
 from ingest.text import normalise
 
 # Font-name fragments: bold faces, fixed-width (code) faces and math faces.
@@ -53,8 +55,11 @@ def _font_name(font: Any) -> str:
 
 
 def page_runs(page: Any) -> list[Run]:
-    """The page's text runs, in content-stream order, via pypdf's visitor."""
+    """The page's text runs, in content-stream order, via pypdf's visitor (character and word
+    spacing made explicit first, ingest/pdf/spacing.py)."""
     runs: list[Run] = []
+    with contextlib.suppress(Exception):  # a content stream pypdf cannot parse fails below, where it is reported
+        explicit_spacing(page)
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if not text:

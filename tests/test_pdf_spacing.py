@@ -1,0 +1,37 @@
+"""Character and word spacing made explicit before a page is read (ingest/pdf/spacing.py)."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PageObject, PdfReader
+from pypdf.generic import ContentStream, TextStringObject
+
+from ingest.pdf.spacing import explicit_spacing
+from tests.pdfs import content_pdf
+
+
+def _page(content: bytes) -> PageObject:
+    return PdfReader(io.BytesIO(content_pdf(content))).pages[0]
+
+
+def test_spacing_restored_by_Q_and_pages_without_spacing_are_left_as_they_are() -> None:
+    # Tc set inside q … Q is gone when the text is drawn: nothing to rewrite.
+    assert not explicit_spacing(_page(b"BT /F1 10 Tf 72 700 Td q 3 Tc Q (plain words) Tj ET"))
+    assert not explicit_spacing(_page(b"BT /F1 10 Tf 72 700 Td (plain words) Tj ET"))
+    page = _page(b"BT /F1 10 Tf 72 700 Td 3 Tc (ab) Tj ET")
+    assert explicit_spacing(page)
+    assert page.extract_text() == "a b"  # 3 points after "a" is 0.3 em: a gap a reader sees
+
+
+def test_kerns_inside_words_are_kept_and_bytes_are_not_reencoded() -> None:
+    """The TJ written: a kern that takes the gap back leaves the glyphs together, the gap after "k"
+    becomes a kern of -200 (2 points at 10 points), and byte 140 (groff's fi ligature) is kept as
+    written rather than re-encoded from the text pypdf guessed for it."""
+    page = _page(b"BT /F1 10 Tf 72 700 Td 2 Tc [(o) 200 (k) (\\214)] TJ ET")
+    assert explicit_spacing(page)
+    shown = [operands[0] for operands, op in ContentStream(page.get_contents(), page.pdf).operations if op == b"TJ"]
+    assert len(shown) == 1
+    written = [x.original_bytes if isinstance(x, TextStringObject) else bytes(x) if isinstance(x, bytes)
+               else float(x) for x in shown[0]]
+    assert written == [b"ok", -200.0, b"\x8c"]
