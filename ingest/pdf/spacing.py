@@ -15,9 +15,13 @@ kept as a kern, pypdf read it as a space even where the next piece is placed aga
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _SHOW = (b"Tj", b"TJ", b"'", b'"')
+# A non-zero number before Tc or Tw, or the '"' operator (which sets both) after its string: what
+# makes a page worth parsing here. A quote mark inside a string rarely looks like the operator.
+_SPACED = re.compile(rb'(?<![\w.])[-+]?(?:\d*\.\d*[1-9]|0*[1-9])[\d.]*\s+T[cw]\b|(?<!\\)[)>]\s*"')
 
 
 def _is_number(item: Any) -> bool:
@@ -75,8 +79,8 @@ def explicit_spacing(page: Any) -> bool:
     from pypdf.generic import ArrayObject, ContentStream, FloatObject, NameObject
 
     contents = page.get_contents()
-    if contents is None:
-        return False
+    if contents is None or not _SPACED.search(contents.get_data()):
+        return False  # no non-zero Tc or Tw and no '"': not parsed a second time (LaTeX's pages)
     stream = ContentStream(contents, page.pdf)
     operations = stream.operations
     if not any((op in (b"Tc", b"Tw") and operands and _is_number(operands[0]) and float(operands[0]))
