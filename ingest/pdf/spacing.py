@@ -87,8 +87,9 @@ def explicit_spacing(page: Any) -> bool:
                or op == b'"' for operands, op in operations):
         return False
     try:
-        fonts = page["/Resources"].get_object().get("/Font", {}).get_object()
-    except Exception:
+        listed = page["/Resources"].get_object().get("/Font")
+        fonts = listed.get_object() if listed is not None else {}
+    except Exception:  # no resources, or a damaged entry: every font counts as not simple
         fonts = {}
     # The text state is part of the graphics state: q saves it, Q restores it.
     state = {"tc": 0.0, "tw": 0.0, "size": 1.0, "simple": False}
