@@ -35,3 +35,12 @@ def test_kerns_inside_words_are_kept_and_bytes_are_not_reencoded() -> None:
     written = [x.original_bytes if isinstance(x, TextStringObject) else bytes(x) if isinstance(x, bytes)
                else float(x) for x in shown[0]]
     assert written == [b"ok", -200.0, b"\x8c"]
+
+
+def test_the_next_line_operators_are_rewritten_too() -> None:
+    """groff's lines often start with ' (next line, then show) under word spacing; " sets both."""
+    page = _page(b"BT /F1 10 Tf 72 700 Td 14 TL 3 Tc (ab) ' 0 Tc 2 0 (cd) \" ET")
+    assert explicit_spacing(page)
+    ops = [op for _, op in ContentStream(page.get_contents(), page.pdf).operations]
+    assert b"'" not in ops and b'"' not in ops and ops.count(b"T*") == 2 and ops.count(b"TJ") == 2
+    assert page.extract_text().split() == ["a", "b", "cd"]  # 3 points between a and b; " set Tc 0, Tw 2

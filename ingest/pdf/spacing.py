@@ -5,8 +5,9 @@ groff man pages justifies lines with character spacing (`3.046 Tc [(oo)304.591(r
 "o or t": a gap after every glyph, one taken back by the kern) and word spacing on the spaces.
 pypdf's text extraction leaves both out of its widths, so it glued words ("twoorthree",
 "character,the") and split others where the next piece was placed after a stretched line
-("history e xpansion"). Before a page is read, each text-showing operation drawn with a non-zero
-Tc or Tw in a simple (one byte a glyph) font is rewritten as one TJ whose kerns carry those
+("history e xpansion"). Before a page is read, each text-showing operation (Tj, TJ, ' and ")
+drawn with a non-zero Tc or Tw in a simple (one byte a glyph) font is rewritten as one TJ (after
+a T* for ' and ") whose kerns carry those
 gaps, with Tc and Tw set to 0 around it: its glyphs stand where they stood, and the gaps are
 where pypdf looks for them. Only the advance after an operation's last glyph loses its Tc and Tw:
 kept as a kern, pypdf read it as a space even where the next piece is placed against that glyph
@@ -112,9 +113,11 @@ def explicit_spacing(page: Any) -> bool:
             font = fonts.get(operands[0]) if hasattr(fonts, "get") else None
             state["simple"] = font is not None and font.get_object().get("/Subtype") in (
                 "/Type1", "/TrueType", "/MMType1", "/Type3")
-        if op in (b"Tj", b"TJ") and state["simple"] and (state["tc"] or state["tw"]) and operands:
-            items = list(operands[0]) if op == b"TJ" else [operands[0]]
+        if op in _SHOW and state["simple"] and (state["tc"] or state["tw"]) and operands:
+            items = list(operands[-1]) if op == b"TJ" else [operands[-1]]
             kerned = _kerned(items, state["tc"], state["tw"], state["size"])
+            if op in (b"'", b'"'):  # move to the next line, then show: T* and the rewritten TJ
+                out.append(([], b"T*"))
             out += [([FloatObject(0)], b"Tc"), ([FloatObject(0)], b"Tw"), ([ArrayObject(kerned)], b"TJ"),
                     ([FloatObject(state["tc"])], b"Tc"), ([FloatObject(state["tw"])], b"Tw")]
             rewritten = True
