@@ -36,8 +36,8 @@ if str(ROOT) not in sys.path:
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from index.evaluate import describe_ms  # noqa: E402
+from index.query.abstain import ABSTAIN_TEXT  # noqa: E402
 from tests.browser_support import (  # noqa: E402
-    ABSTENTION_TEXT,
     ANSWER_SELECTOR,
     FIRST_ANSWER_MS,
     VIEWPORT,
@@ -55,18 +55,18 @@ COLD_QUESTION = "What is the spiral model?"
 # moment its wait returns can be half a second after the answer was drawn. The page notes the
 # wall-clock time of the first frame drawn with an answer or an abstention in it, and of the
 # last click. What counts as an answer is tests/browser_support.py's answer_or_abstention, read here
-# in the page from the same two constants.
+# in the page from the same two constants (ANSWER_SELECTOR, ABSTAIN_TEXT).
 MARK_ANSWER = """
 window.__sbShown = 0; window.__sbClicked = 0;
 document.addEventListener('click', () => { window.__sbClicked = Date.now(); }, true);
 new MutationObserver(() => {
   if (!window.__sbShown && (document.querySelector(ANSWER_SELECTOR) || [...document.querySelectorAll(
-      '[data-testid="stAlert"]')].some(e => e.textContent.includes(ABSTENTION_TEXT)))) {
+      '[data-testid="stAlert"]')].some(e => e.textContent.includes(ABSTAIN_TEXT)))) {
     window.__sbShown = -1;
     requestAnimationFrame(() => setTimeout(() => { window.__sbShown = Date.now(); }, 0));
   }
 }).observe(document, {subtree: true, childList: true});
-""".replace("ANSWER_SELECTOR", json.dumps(ANSWER_SELECTOR)).replace("ABSTENTION_TEXT", json.dumps(ABSTENTION_TEXT))
+""".replace("ANSWER_SELECTOR", json.dumps(ANSWER_SELECTOR)).replace("ABSTAIN_TEXT", json.dumps(ABSTAIN_TEXT))
 
 
 def shown_at(page: Page, timeout_ms: float) -> float:

@@ -173,14 +173,14 @@ def ask(page: Page, question: str) -> None:
     page.get_by_role("button", name="Ask", exact=True).click()
 
 
-# What the Ask page shows once a question is answered: the answer's block, or the abstention warning.
+# What the Ask page shows once a question is answered: the answer's block, or the abstention
+# warning (index.query.abstain.ABSTAIN_TEXT).
 ANSWER_SELECTOR = ".sb-answer"
-ABSTENTION_TEXT = ABSTAIN_TEXT
 
 
 def answer_or_abstention(page: Page) -> Locator:
     """What the Ask page shows once a question is answered: the answer, or the abstention warning."""
-    return page.locator(ANSWER_SELECTOR).or_(page.get_by_text(ABSTENTION_TEXT))
+    return page.locator(ANSWER_SELECTOR).or_(page.get_by_text(ABSTAIN_TEXT))
 
 
 def build_index(corpus: Path, index: Path) -> Path:

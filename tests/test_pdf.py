@@ -101,7 +101,6 @@ def make_book(path: Path, page_labels: bool = True) -> None:
     c = canvas.Canvas(str(path), pagesize=A4)
     if page_labels:
         c.setTitle(TITLE)
-    if page_labels:
         c.addPageLabel(0, style="ROMAN_LOWER")
         c.addPageLabel(len(ROMAN), style="ARABIC", start=1)
 

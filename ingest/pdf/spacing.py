@@ -7,11 +7,11 @@ pypdf's text extraction leaves both out of its widths, so it glued words ("twoor
 "character,the") and split others where the next piece was placed after a stretched line
 ("history e xpansion"). Before a page is read, each text-showing operation (Tj, TJ, ' and ")
 drawn with a non-zero Tc or Tw in a simple (one byte a glyph) font is rewritten as one TJ (after
-a T* for ' and ") whose kerns carry those
-gaps, with Tc and Tw set to 0 around it: its glyphs stand where they stood, and the gaps are
-where pypdf looks for them. Only the advance after an operation's last glyph loses its Tc and Tw:
-kept as a kern, pypdf read it as a space even where the next piece is placed against that glyph
-(`Td` to "hree" after "t"). Pages that use neither are left untouched; the file is never written.
+a T* for ' and ") whose kerns carry those gaps, with Tc and Tw set to 0 around it: its glyphs
+stand where they stood, and the gaps are where pypdf looks for them. Only the advance after an
+operation's last glyph loses its Tc and Tw: kept as a kern, pypdf read it as a space even where
+the next piece is placed against that glyph (`Td` to "hree" after "t"). Pages that use neither
+are left untouched; the file is never written.
 """
 
 from __future__ import annotations
@@ -41,12 +41,6 @@ def _raw(operand: Any) -> Any:
     return operand
 
 
-def _bytes(item: Any) -> bytes:
-    from pypdf.generic import TextStringObject
-
-    return item.original_bytes if isinstance(item, TextStringObject) else bytes(item)
-
-
 def _kerned(items: list[Any], tc: float, tw: float, size: float) -> list[Any]:
     """A TJ array drawing `items` with character spacing `tc` and word spacing `tw` as kerns: after
     each glyph but the last, tc (plus tw after a space, byte 32) minus the kern that follows it."""
@@ -60,7 +54,7 @@ def _kerned(items: list[Any], tc: float, tw: float, size: float) -> list[Any]:
         if _is_number(item):
             shift -= float(item) / 1000 * size
             continue
-        for byte in _bytes(item):
+        for byte in bytes(_raw(item)):
             if previous is not None:
                 gap = tc + (tw if previous == 32 else 0.0) + shift
                 if gap:
@@ -83,10 +77,6 @@ def explicit_spacing(page: Any) -> bool:
     if contents is None or not _SPACED.search(contents.get_data()):
         return False  # no non-zero Tc or Tw and no '"': not parsed a second time (LaTeX's pages)
     stream = ContentStream(contents, page.pdf)
-    operations = stream.operations
-    if not any((op in (b"Tc", b"Tw") and operands and _is_number(operands[0]) and float(operands[0]))
-               or op == b'"' for operands, op in operations):
-        return False
     try:
         listed = page["/Resources"].get_object().get("/Font")
         fonts = listed.get_object() if listed is not None else {}
@@ -97,7 +87,7 @@ def explicit_spacing(page: Any) -> bool:
     saved: list[dict[str, Any]] = []
     out: list[tuple[list[Any], bytes]] = []
     rewritten = False
-    for operands, op in operations:
+    for operands, op in stream.operations:
         if op == b"q":
             saved.append(dict(state))
         elif op == b"Q" and saved:
