@@ -41,7 +41,7 @@ def check_reference(ref: Reference) -> list[str]:
     problems: list[str] = []
     if not ref.authors:
         problems.append("missing authors")
-    if not ref.title:
+    if not ref.title and not ref.container:  # physics cites an article by journal, volume and page alone
         problems.append("missing title")
     if not ref.year:
         problems.append("missing year")

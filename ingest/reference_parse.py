@@ -49,16 +49,24 @@ _AUTHORS_DATE = re.compile(
 )
 # Chicago author-date: "Jervis, Robert. 1978. "
 _AUTHORS_DOT_YEAR = re.compile(rf"^(?P<authors>[^\"“”]{{2,300}}?)\.\s+(?P<date>{_YEAR}[a-z]?|n\.d)\.\s+")
-_NAME_LIST = (rf"{_INITIALS}\s?{_SURNAME}(?:(?:,\s*|\s+)(?:and\s+|&\s*)?{_INITIALS}\s?{_SURNAME})*"
+# In a list of names the surname has two letters or more: "P. C. W. Davies" is not "P. C. W" + ". Davies".
+_LONG_SURNAME = rf"{_PARTICLE}[{_UC}][\w'’]+(?:[-‐][{_UC}]?[\w'’]+)*"
+_NAME_LIST = (rf"{_INITIALS}\s?{_LONG_SURNAME}(?:(?:,\s*|\s+)(?:and\s+|&\s*)?{_INITIALS}\s?{_LONG_SURNAME})*"
               rf"(?:,?\s+et al\.)?")
+# ACM's names written in full: "Sam Anzaroot, Alexandre Passos, and Andrew McCallum"
+_FULL_NAME = rf"(?:[{_UC}][\w'’-]*\.?\s){{1,3}}{_LONG_SURNAME}"
+_FULL_NAMES = re.compile(rf"{_FULL_NAME}(?:,\s+(?:and\s+)?{_FULL_NAME}|\s+and\s+{_FULL_NAME})*(?:,?\s+et al\.?)?")
 _IEEE_AUTHORS = re.compile(rf"^(?P<authors>{_NAME_LIST}),\s+")
 # natbib's plain styles: "L. Breiman. Statistical modeling. Statistical Science, 16:199–231, 2001."
-NATBIB_START = re.compile(rf"^(?P<authors>{_NAME_LIST})\.\s+(?=[^\W\d_]|[\"“])")
+# The title's first word is a word, not an abbreviation: "L. Parns, Q. J. Mech. Appl. Math." is a name list
+# followed by a journal.
+NATBIB_START = re.compile(rf"^(?P<authors>{_NAME_LIST})\.\s+(?=[^\W\d_]+(?:[^\w.]|$)|[\"“])")
 _VANCOUVER_AUTHORS = re.compile(
     rf"^(?P<authors>{_SURNAME}\s[{_UC}]{{1,3}}(?:,\s*{_SURNAME}\s[{_UC}]{{1,3}})*(?:,?\s*et al)?)\.\s+"
 )
 _DATE_PAREN = re.compile(rf"\((?P<date>{_DATE})\)")
-_DATE_TRAIL = re.compile(rf"(?:^|[,.;]\s*)(?P<date>{_DATE})(?=\s*[.;,:]|\s*$)")
+# A trailing date, also the last item of a parenthesis: "(Academic Press, New York, 1965)"
+_DATE_TRAIL = re.compile(rf"(?:^|[,.;]\s*)(?P<date>{_DATE})(?=\s*[.;,:)]|\s*$)")
 LABEL = re.compile(r"^\s*(?:\[(?P<bracket>\d{1,4})\]|(?P<dot>\d{1,4})[.)])\s+(?=\S)")
 _OPENER = {")": "(", "]": "["}
 _BACKLINK = re.compile(r"^\s*(?:\^|↑)\s*(?:Jump up to:\s*)?")
@@ -82,6 +90,16 @@ _NOISE = re.compile(
     r"|\b(?:Archived(?: \(PDF\))? from the original|Retrieved|Accessed)\b[^.]*(?:\.(?=\s|$)|$)"
 )
 _PAGES = r"[A-Za-z]?\d+[A-Za-z]?(?:\s*[–—‐-]+\s*[A-Za-z]?\d+[A-Za-z]?)?"
+# Physics (APS, AIP, Elsevier numbered) cites an article by place alone: "Phys. Rev. B 53, 7227 (1996)."
+_JOURNAL_PLACE = re.compile(
+    rf"^(?P<container>[{_UC}][^,()\"“”]{{0,80}}?)\s+(?P<vol>[A-Z]?\d{{1,5}}[A-Za-z]?),\s+"
+    rf"(?P<pages>[A-Z]?\d+[A-Za-z]?(?:\s*[–-]\s*[A-Z]?\d+)?)\s*\((?P<date>{_DATE})\)"
+    rf"(?:,\s*(?P<acm>{_PAGES}))?"  # ACM: "Commun. ACM 50, 1 (Jan. 2007), 36–44" is volume, issue, pages
+)
+# Publisher, place and date in brackets, physics style: "(Academic Press, New York, 1965)"
+_PUBLISHER_BRACKET = re.compile(rf"\((?P<publisher>[^(),]{{2,80}})(?:,\s*[^(),]{{1,60}})*?,\s*(?P<date>{_DATE})\)")
+# A book so published: "Quantum Fields in Curved Space (Cambridge University Press, 1982)."
+_BOOK_PUBLISHER = re.compile(rf"^(?P<title>[^()\"“”]{{3,250}}?)\s*{_PUBLISHER_BRACKET.pattern}")
 # Volume/issue/pages shapes, most specific first; the first to give a field wins.
 _NUMBERS: list[re.Pattern[str]] = [
     # 30 (2): 167–214 | 30(2), 167–214 — an issue in brackets is never a year.
@@ -143,7 +161,8 @@ def _sentence_end(text: str, start: int = 0) -> int | None:
             word = text[max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1 : pos]
             if word.endswith((")", "]", '"', "”")):
                 return pos  # "(2nd ed.). Publisher": the period after a bracket ends the sentence
-            if "." in word or len(word.strip("(")) == 1 or word.lower() in _ABBREVIATIONS:
+            if ("." in word or len(word.strip("(")) == 1 or word.lower() in _ABBREVIATIONS
+                    or re.fullmatch(r"\(?\d+(?:st|nd|rd|th)", word)):  # "(2nd. ed.)"
                 continue
         return pos
     return None
@@ -179,6 +198,8 @@ def _split_authors(text: str) -> tuple[str, ...]:
     elif _initials_after(chunks := [c.strip() for c in re.split(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", text)]):
         # Vancouver, JSS: "Jervis R, Snyder GH"; initials written without periods keep none
         parts = [c.rstrip(".") for c in chunks if c.rstrip(".") not in ("others", "et al")]
+    elif _FULL_NAMES.fullmatch(text) and all(len(c.split()) >= 2 for c in chunks):
+        parts = chunks  # ACM: "Sam Anzaroot, Alexandre Passos, and Andrew McCallum"
     else:
         parts = []
         for piece in re.split(r",?\s+(?:&|and)\s+", text):
@@ -205,17 +226,31 @@ def _take_identifiers(text: str) -> tuple[dict[str, str], str]:
         text = pattern.sub(lambda m: " " if m.group("v") else m.group(0), text)
     text = _NOISE.sub(" ", text)
     text = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s+", " ", text))
-    return found, re.sub(r"([.,;])(?:\s*[.,;])+(?=\s|$)", r"\1", text).strip()
+    # Punctuation left stranded by a removed identifier ("Press. doi:… ." -> "Press."); the comma after an
+    # initial is the list's own ("Lassen, S. R., Steele, M. M.").
+    return found, re.sub(r"(?<!\b[A-Z])([.,;])(?:\s*[.,;])+(?=\s|$)", r"\1", text).strip()
+
+
+def _names(text: str) -> bool:
+    """Can this text before a date be the authors?"""
+    return bool(AUTHOR_START.match(text) or len(text.split()) <= 6 or _FULL_NAMES.fullmatch(text.strip()))
 
 
 def _authors_and_date(work: str) -> tuple[tuple[str, ...], str | None, str]:
     """Leading authors and date, and the text after them."""
-    for pattern in (_AUTHORS_DATE, _AUTHORS_DOT_YEAR):
-        m = pattern.match(work)
-        if m and (AUTHOR_START.match(m.group("authors")) or len(m.group("authors").split()) <= 6):
-            # "Snyder, Glenn H. 1984." : the period after the initial was taken as the separator
-            names = re.sub(r"(?<=\b[A-Z])$", ".", m.group("authors"))
-            return _split_authors(names), m.group("date"), work[m.end() :]
+    # Names with their initials first and a comma after ("E. Witten, Phys. Rev. 94, 262 (1954)") end
+    # where they end, not at the first bracketed date further on.
+    listed = _IEEE_AUTHORS.match(work)
+    dated = [m for m in (pattern.match(work) for pattern in (_AUTHORS_DATE, _AUTHORS_DOT_YEAR))
+             if m and _names(m.group("authors"))
+             and not (listed and m.group("authors")[listed.end("authors"):].strip(" ,;.:"))]
+    if dated:
+        # The date nearest the start: ACM's "Patricia S. Abril and Robert Plant. 2007. Title? Commun.
+        # ACM 50, 1 (Jan. 2007)" is dated by its "2007.", not by the issue's date in brackets.
+        first = min(dated, key=lambda m: m.end())
+        # "Snyder, Glenn H. 1984." : the period after the initial was taken as the separator
+        names = re.sub(r"(?<=\b[A-Z])$", ".", first.group("authors"))
+        return _split_authors(names), first.group("date"), work[first.end() :]
     quote = re.search(r"[\"“]", work)
     if quote and quote.start() > 0 and AUTHOR_START.match(work):
         return _split_authors(work[: quote.start()]), None, work[quote.start() :]  # Herz, J. "Title", ...
@@ -285,13 +320,48 @@ def parse_reference(raw: str, label: str, document: str) -> Reference:
     text = _entry_text(raw)
     ids, work = _take_identifiers(text)
     authors, date, rest = _authors_and_date(work)
-    title, rest = _title(rest)
+    book = container = None
+    # Physics cites an article by journal, volume and page with the date last; where the date came
+    # first (ACM's "Name. 2007. Title. Commun. ACM 50, 1 (Jan. 2007)") a title comes before the journal.
+    physics = date is None and _JOURNAL_PLACE.match(rest.lstrip(" .,:;")) is not None
+    if not physics:
+        book = _BOOK_PUBLISHER.match(rest.lstrip(" .,:;"))
+        if book and _sentence_end(book.group("title")) is not None:
+            book = None
+    if (chapter := re.match(r"in\s+(?P<book>[^,(]{3,150})", rest.lstrip(" .,:;"))) is not None:
+        title, container = None, chapter.group("book").strip()  # "in Williams Hematology, Vol. 2, edited by"
+    elif book is not None:
+        title = book.group("title").strip(" ,")
+    elif physics:
+        title = None
+    else:
+        title, rest = _title(rest)
+        if date is None and title and (dated := _DATE_PAREN.search(title)):  # "M.S. thesis, NYU (1999)"
+            date, title = dated.group("date"), (title[: dated.start()] + title[dated.end() :]).strip(" ,")
+    if (place := _JOURNAL_PLACE.match(rest.lstrip(" .,:;"))) is not None:
+        # The container is the abbreviated journal before volume and page, stops and all.
+        numbers = ({"vol": place.group("vol"), "iss": place.group("pages"), "pages": place.group("acm")}
+                   if place.group("acm") else {"vol": place.group("vol"), "pages": place.group("pages")})
+        return _reference(document, label, text, ids, authors, date or place.group("date"), title,
+                          place.group("container").strip(" ,"), numbers, None)
     nums, first, last = _numbers(rest)
     cut = first
     if date is None and (m := _DATE_PAREN.search(rest) or _DATE_TRAIL.search(rest)):
         date, cut = m.group("date"), min(cut, m.start())
     serial = bool(nums.get("vol") or nums.get("iss"))
-    container, publisher = _venue(rest[:cut], rest[last:], serial, "isbn" in ids)
+    if book is not None:
+        publisher: str | None = book.group("publisher").strip()
+    elif container is not None:  # a chapter: the publisher is the bracket's first item, "(McGraw-Hill, New York, 1994)"
+        bracket = _PUBLISHER_BRACKET.search(rest)
+        publisher = bracket.group("publisher").strip() if bracket else None
+    else:
+        container, publisher = _venue(rest[:cut], rest[last:], serial, "isbn" in ids)
+    return _reference(document, label, text, ids, authors, date, title, container, nums, publisher)
+
+
+def _reference(document: str, label: str, text: str, ids: dict[str, str], authors: tuple[str, ...],
+               date: str | None, title: str | None, container: str | None, nums: dict[str, str],
+               publisher: str | None) -> Reference:
     found_year = re.search(_YEAR, date) if date else None
     year = found_year.group(0) if found_year else None
     precise = date and not re.fullmatch(rf"{_YEAR}[a-z]?|n\.d\.?", date)

@@ -87,13 +87,14 @@ def _entries(block_text: str) -> tuple[str, list[tuple[str | None, str]]]:
     lines = [ln for ln in block_text.split("\n") if ln.strip()]
     if not lines:
         return "plain", []
-    numbered = LABEL.match(lines[0]) is not None
+    first = LABEL.match(lines[0])
+    numbered = first is not None
     base_indent = len(lines[0]) - len(lines[0].lstrip())
     hanging = any(len(ln) - len(ln.lstrip()) > base_indent for ln in lines)
     groups: list[tuple[str | None, list[str]]] = []
     for line in lines:
         m = LABEL.match(line)
-        if numbered and m:
+        if numbered and m and _same_list(first, m, groups[-1][0] if groups else None):
             groups.append((m.group("bracket") or m.group("dot"), [line[m.end() :]]))
             continue
         indent = len(line) - len(line.lstrip())
@@ -108,6 +109,15 @@ def _entries(block_text: str) -> tuple[str, list[tuple[str | None, str]]]:
         else:
             groups[-1][1].append(line)
     return ("numbered" if numbered else "plain"), [(label, _join(ls)) for label, ls in groups]
+
+
+def _same_list(first: re.Match[str] | None, label: re.Match[str], last: str | None) -> bool:
+    """Whether a labelled line starts the next entry of the list the first line opened: labelled as
+    it is ("[36]" lists are not broken by a wrapped line reading "1965) p. 105."), and in a list
+    labelled "12." or "12)" only by the next number, since a wrapped line may start with one too."""
+    if first is None or (first.group("bracket") is None) != (label.group("bracket") is None):
+        return False
+    return label.group("bracket") is not None or last is None or int(label.group("dot")) == int(last) + 1
 
 
 class _Run:
@@ -135,21 +145,47 @@ _DATED = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b|\bn\.\s?d\.|\bdoi\b|\bISBN\b|10\
 
 
 def _pieces(texts: list[str]) -> list[tuple[list[int], str]]:
-    """Blocks, an entry broken across two of them (a page break, a wide line gap) read as one:
-    "… of continuous covariates:" then "Parsimonious parametric modelling. Applied Statistics, 1994."."""
+    """Blocks, an entry broken across two of them (a page or column break, a wide line gap) read as one:
+    "… of continuous covariates:" then "Parsimonious parametric modelling. Applied Statistics, 1994.";
+    in a numbered list also "[40] … Zh. Eksp. Teor. Fiz." then "61, 118 (1971)." when "[41]" comes next."""
     out: list[tuple[list[int], str]] = []
     for i, block_text in enumerate(texts):
-        # Bounded by the longest entry: a run of unpunctuated blocks never grows into one text.
-        if (out and out[-1][0][-1] == i - 1 and block_text.strip()
-                and len(out[-1][1]) + len(block_text) <= _MAX_ENTRY
-                and (LABEL.match(out[-1][1]) or _UNNUMBERED_START.match(out[-1][1].strip()))
-                and not _ends_entry(out[-1][1]) and not LABEL.match(block_text)
-                and not _UNNUMBERED_START.match(block_text.strip())):
+        if out and out[-1][0][-1] == i - 1 and block_text.strip() and _continues(out[-1][1], block_text, texts[i + 1:]):
             indexes, joined = out[-1]
             out[-1] = ([*indexes, i], joined.rstrip() + "\n" + block_text.lstrip())
         else:
             out.append(([i], block_text))
     return out
+
+
+def _continues(before: str, block_text: str, after: list[str]) -> bool:
+    """Does `block_text` open with the rest of the entry `before` ends on? Bounded by the longest entry
+    (the last entry of `before` and the lines of `block_text` before its own first entry), so a run of
+    unpunctuated blocks never grows into one text."""
+    if LABEL.match(block_text) or _UNNUMBERED_START.match(block_text.strip()):
+        return False
+    lines = before.rstrip().split("\n")
+    starts = [n for n, line in enumerate(lines) if LABEL.match(line) or _UNNUMBERED_START.match(line.strip())]
+    if not starts:
+        return False
+    tail = "\n".join(lines[starts[-1]:])
+    own = block_text.split("\n")
+    first = next((n for n, line in enumerate(own) if LABEL.match(line)), len(own))
+    if len(tail) + len("\n".join(own[:first])) > _MAX_ENTRY:
+        return False
+    if not _ends_entry(tail):
+        return True
+    # An entry that ends on an abbreviation ("Fiz.") goes on when the next entry's number comes next.
+    label = LABEL.match(lines[starts[-1]])
+    upcoming = own[first] if first < len(own) else next((t for t in after if t.strip()), "")
+    following = LABEL.match(upcoming)
+    return (label is not None and following is not None
+            and (following.group("bracket") is None) == (label.group("bracket") is None)
+            and _number(following) == _number(label) + 1)
+
+
+def _number(label: re.Match[str]) -> int:
+    return int(label.group("bracket") or label.group("dot"))
 
 
 def _runs(texts: list[str]) -> list[_Run]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from index.bibtex import citation_key, to_bibtex, unique_keys
 from index.identifiers import check_reference, doi_url, hdl_url, isbn_url, jstor_url
 from index.models import Reference
 from ingest.references import find_references, parse_bibtex, parse_reference
-from ingest.text import blocks, normalise
+from ingest.text import Block, blocks, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "corpus" / "security-dilemma-encyclopedia.txt"
@@ -83,6 +84,15 @@ DEMO_EXPECTED = {
 def detect(text: str, document: str = "doc") -> tuple[list[Reference], set[int], list[str]]:
     text = normalise(text)
     bs = blocks(text)
+    refs, used = find_references(document, text, bs)
+    return refs, used, [text[b.start : b.end] for b in bs]
+
+
+def detect_as_pdf(text: str, document: str = "doc.pdf") -> tuple[list[Reference], set[int], list[str]]:
+    """As detect, with the blocks the PDF reader makes: a page's or column's lines are one block,
+    whatever their labels."""
+    text = normalise(text)
+    bs = [Block(m.start(), m.end()) for m in re.finditer(r"\S[\s\S]*?(?=\n\s*\n|\s*$)", text)]
     refs, used = find_references(document, text, bs)
     return refs, used, [text[b.start : b.end] for b in bs]
 
@@ -200,6 +210,14 @@ def test_apa_list_with_heading_and_hanging_indents() -> None:
     )
     assert (refs[1].doi, refs[1].pages, refs[1].url) == ("10.2307/2009958", "167–214", None)
     assert (refs[3].publisher, refs[3].container) == ("Princeton University Press", None)
+
+
+def test_apa_three_authors_keep_the_comma_after_an_initial() -> None:
+    ref = parse_reference("von Davier, M., Xu, X., & Carstensen, C. H. (2011). Measuring growth in a longitudinal "
+                          "large-scale assessment with a general latent variable model. Psychometrika, 76, 318–336.",
+                          "", "apa.pdf")
+    assert ref.authors == ("von Davier, M.", "Xu, X.", "Carstensen, C. H.")
+    assert (ref.year, ref.container, ref.volume, ref.pages) == ("2011", "Psychometrika", "76", "318–336")
 
 
 def test_apa_entries_one_per_line_without_heading() -> None:
@@ -539,6 +557,79 @@ def test_vancouver_and_ieee_numbered_lists_field_by_field() -> None:
     assert fields(refs[1]) == expect(
         authors=("C. L. Glaser", "C. Kaufmann"), year="1998", title="What is the offense-defense balance?",
         container="International Security", volume="22", issue="4", pages="44–82", doi="10.1162/isec.22.4.44")
+
+
+# REVTeX (APS, AIP): no heading, initials first, journals cited by volume and page, the date last;
+# a wrapped line that opens with "1965)", and an entry a column break cuts after an abbreviation.
+APS = """The dating follows Ref. [2] and the books [3].
+
+[1] G. Kavoulakis and G. Baym, Phys. Rev. B 53, 7227 (1996).
+[2] E. B. Davies and L. Parns, Q. J. Mech. Appl. Math. 51, 477 (1988).
+[3] N. D. Birell and P. C. W. Davies, Quantum Fields in Curved Space (Cambridge University Press, 1982).
+[4] W. Opechowski and R. Guccione, in Magnetism, Vol. IIa, edited by G. T. Rado and H. Suhl (Academic Press, New York,
+1965) p. 105.
+[5] V. E. Zakharov and A. B. Shabat, Zh. Eksp. Teor. Fiz.
+
+61, 118 (1971).
+
+[6] D. Snoke, Science 298, 1368 (2002).
+"""
+
+# ACM: names in full, "Name. Year. Title. Venue", an issue's date in brackets after the year; the list
+# goes on over a page whose first lines end the entry before.
+ACM = """REFERENCES
+
+[1] Patricia S. Abril and Robert Plant. 2007. The patent holder's dilemma: Buy, sell, or troll? Commun. ACM 50, 1
+(Jan. 2007), 36–44. https://doi.org/10.1145/1188913.1188915
+[2] Matthew Van Gundy, Davide Balzarotti, and Giovanni Vigna. 2007. Catch me, if you can: Evading network
+signatures with web-based polymorphic worms. In Proceedings of the first USENIX workshop on Offensive
+Technologies (WOOT '07). USENIX Association, Berkley, CA, Article 7, 9 pages.
+[3] Ian Editor (Ed.). 2008. The title of book two (2nd. ed.). University of Chicago Press, Chicago, Chapter 100.
+[4] Sam Anzaroot, Alexandre Passos, David Belanger, and Andrew McCallum. 2014. Learning Soft Linear Constraints
+with Application to Citation Field Extraction. arXiv:1403.1349
+[5] Kenneth L. Clarkson. 1985. Algorithms for Closest-Point Problems (Computational Geometry). Ph. D. Dissertation.
+Stanford University, Palo Alto, CA. UMI Order Number: AAT 8506171.
+[6] Lars Hörmander. 1985. The analysis of linear partial differential operators. IV. Grundlehren der Mathematischen
+
+Mathematical Sciences], Vol. 275. Springer-Verlag, Berlin, Germany.
+[7] Donald E. Knuth. 1997. The Art of Computer Programming, Vol. 1: Fundamental Algorithms (3rd. ed.). Addison
+Wesley Longman Publishing Co., Inc.
+"""
+
+
+def test_aps_numbered_list_without_heading_field_by_field() -> None:
+    refs, used, texts = detect(APS, "aps.pdf")
+    assert [r.label for r in refs] == ["1", "2", "3", "4", "5", "6"]
+    assert len(used) == len([t for t in texts if t.strip()]) - 1  # every block but the prose before
+    by = {r.label: r for r in refs}
+    assert fields(by["1"]) == expect(authors=("G. Kavoulakis", "G. Baym"), year="1996", container="Phys. Rev. B",
+                                     volume="53", pages="7227")
+    assert (by["2"].authors, by["2"].container) == (("E. B. Davies", "L. Parns"), "Q. J. Mech. Appl. Math.")
+    assert fields(by["3"]) == expect(authors=("N. D. Birell", "P. C. W. Davies"), year="1982",
+                                     title="Quantum Fields in Curved Space", publisher="Cambridge University Press")
+    assert (by["4"].title, by["4"].container, by["4"].publisher, by["4"].year, by["4"].pages) == (
+        None, "Magnetism", "Academic Press", "1965", "105")
+    assert (by["5"].container, by["5"].volume, by["5"].pages, by["5"].year) == ("Zh. Eksp. Teor. Fiz.", "61", "118",
+                                                                             "1971")
+    assert check_reference(by["1"]) == []  # a journal, volume and page name the article: no title is missing
+
+
+def test_acm_list_with_names_in_full_across_a_page() -> None:
+    refs, _, texts = detect_as_pdf(ACM, "acm.pdf")
+    assert len(texts[1]) > 1000  # the page before is longer than any entry: only its last entry goes on
+    assert [r.label for r in refs] == ["1", "2", "3", "4", "5", "6", "7"]
+    by = {r.label: r for r in refs}
+    assert fields(by["1"]) == expect(
+        authors=("Patricia S. Abril", "Robert Plant"), year="2007",
+        title="The patent holder's dilemma: Buy, sell, or troll?", container="Commun. ACM", volume="50", issue="1",
+        pages="36–44", doi="10.1145/1188913.1188915")
+    assert by["2"].authors == ("Matthew Van Gundy", "Davide Balzarotti", "Giovanni Vigna")
+    assert (by["2"].year, by["2"].title) == (
+        "2007", "Catch me, if you can: Evading network signatures with web-based polymorphic worms")
+    assert by["3"].title == "The title of book two (2nd. ed.)"
+    assert by["4"].authors == ("Sam Anzaroot", "Alexandre Passos", "David Belanger", "Andrew McCallum")
+    assert by["6"].raw.endswith("Vol. 275. Springer-Verlag, Berlin, Germany.")
+    assert by["7"].raw.startswith("Donald E. Knuth. 1997.")
 
 
 def test_bibtex_entries_left_out_are_reported_a_line_each(capfd: pytest.CaptureFixture[str]) -> None:
