@@ -74,12 +74,14 @@ def marker_labels(run: str) -> list[str]:
 
 
 _SPACED_RUN = re.compile(rf"(?P<space>[ \t]?)(?P<run>{MARKER_RUN.pattern})")
+# Physics writes a reference as a word: "see Ref. 3", "Refs. 1 and 2", "Refs. 4–6".
+_REF_WORDS = re.compile(r"\bRefs?\.\s+(?P<run>\d{1,3}(?:\s*(?:,|–|-|,?\s+and)\s*\d{1,3})*)\b")
 
 
 def strip_markers(text: str) -> tuple[str, list[str]]:
     """The labels of the inline markers of a text, and the text without those glued to a word or
-    punctuation ("fear.[3][1]"); a marker set off by a space is read as a word ("shown in [3–5]")
-    and kept. A bracket that opens a line is a list label, and one inside code ("``[1, 2]``",
+    punctuation ("fear.[3][1]"); a marker set off by a space is read as a word ("shown in [3–5]",
+    "see Refs. 1 and 2") and kept. A bracket that opens a line is a list label, and one inside code ("``[1, 2]``",
     "x = [1]") is not a marker."""
     labels: list[str] = []
 
@@ -93,7 +95,10 @@ def strip_markers(text: str) -> tuple[str, list[str]]:
         # A marker set off by a space is a word of the sentence ("as shown in [12]"): it stays.
         return m.group(0) if m.group("space") else ""
 
-    return _SPACED_RUN.sub(take, text), labels
+    out = _SPACED_RUN.sub(take, text)
+    for m in _REF_WORDS.finditer(out):
+        labels.extend(marker_labels("[" + re.sub(r",?\s+and\s+", ", ", m.group("run")) + "]"))
+    return out, labels
 
 
 def clean(text: str, markers: bool) -> tuple[str, list[str]]:

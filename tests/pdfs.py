@@ -28,14 +28,16 @@ def _stream(data: bytes, filters: bytes = b"") -> bytes:
 
 
 def _document(streams: list[bytes]) -> bytes:
-    """A PDF with one page per content-stream object given, all drawn in Helvetica."""
+    """A PDF with one page per content-stream object given, drawn in Helvetica (/F1), or in /F2, the
+    bold Times that LaTeX's times and newtx packages embed under URW's name."""
     n = len(streams)
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(n)) + b"] /Count %d >>" % n,
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (5 + 2 * i) for i in range(n)) + b"] /Count %d >>" % n,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /NimbusRomNo9L-Medi >>"]
     for i, stream in enumerate(streams):
         objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-                    b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * i))
+                    b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents %d 0 R >>" % (6 + 2 * i))
         objs.append(stream)
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -56,7 +58,7 @@ def text_pdf(*pages: str) -> bytes:
 
 
 def content_pdf(*contents: bytes) -> bytes:
-    """One page per content stream given as written (text in Helvetica, font resource /F1)."""
+    """One page per content stream given as written (fonts /F1 and /F2, see _document)."""
     return _document([_stream(c) for c in contents])
 
 

@@ -389,6 +389,23 @@ def test_words_spaced_by_character_and_word_spacing_are_read_as_words(tmp_path: 
     assert "which control history expansion and tokenization." in text, text
 
 
+def test_a_heading_set_in_urw_bold_times_is_a_heading(tmp_path: Path) -> None:
+    """Elsevier's and IEEE's classes set headings in "NimbusRomNo9L-Medi" at the body size: bold by its name."""
+    from tests.pdfs import content_pdf
+
+    prose = ["Although quadrupole excitons in cuprous oxide are good candidates,",
+             "there are some factors impeding condensation in the crystal.",
+             "One of these factors is the coupling to the photon bath here."]
+    lines = " ".join(f"0 -12 Td ({line}) Tj" for line in prose)
+    stream = f"BT /F2 10 Tf 72 700 Td (1. Introduction) Tj /F1 10 Tf {lines} ET".encode()
+    path = tmp_path / "elsevier.pdf"
+    path.write_bytes(content_pdf(stream))
+    raw = read_pdf(path, 10**6)
+    kinds = [(b.kind, raw.text[b.start:b.end].split("\n")[0]) for b in raw.blocks or ()]
+    assert kinds[0] == ("heading", "1. Introduction"), kinds
+    assert kinds[1][0] == "prose", kinds
+
+
 # --- words and sentences across line and page breaks ---------------------------------------------
 
 

@@ -17,7 +17,8 @@ from ingest.pdf.spacing import explicit_spacing
 from ingest.text import normalise
 
 # Font-name fragments: bold faces, fixed-width (code) faces and math faces.
-_BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b|-b\b|\bbd\b|cmbx|cmb\d", re.I)
+# URW's Times is bold as "NimbusRomNo9L-Medi" (LaTeX's times and newtx: Elsevier's and IEEE's classes).
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi|medi\b|medium|,b\b|-b\b|\bbd\b|cmbx|cmb\d", re.I)
 _MONO = re.compile(r"mono|courier|typewriter|consol|menlo|cmtt|lmtt|inconsolata|code|fixed", re.I)
 _MATH = re.compile(r"math|cmmi|cmsy|cmex|msam|msbm|symbol|stix|rsfs|eufm|lmmi|lmsy|lmex", re.I)
 
