@@ -236,6 +236,7 @@ _ABBREVIATIONS = {
     "vol", "vols", "pp", "p", "ed", "eds", "fig", "figs", "inc", "ltd", "co", "corp", "dept", "univ",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx",
     "ca", "op", "ch", "sec", "gen", "gov", "rev", "u.s", "u.k", "a.m", "p.m", "viz", "resp", "esp",
+    "ref", "refs", "eq", "eqs",  # physics: "see Ref. [1]", "in Eq. (2)"
 }
 _BOUNDARY = re.compile(
     r"(?P<end>[.!?…]+[\"'”’)\]]*(?:\[(?:\d{1,3}|[a-z])\])*|[:;](?=\s*\n))\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])"

@@ -51,6 +51,8 @@ def test_ieee_markers_ranges_and_lists_and_what_is_not_a_marker() -> None:
     assert strip_markers("noted earlier,[2-3] here") == ("noted earlier, here", ["2", "3"])
     assert strip_markers("use onlinecite: Refs. 1 and 2, or Ref. 7 and Refs. 4–6.")[1] == ["1", "2", "7", "4", "5", "6"]
     assert strip_markers("see Refs. [1, 2] and Ref. 3")[1] == ["1", "2", "3"]
+    assert sentences("The bibliographic reference (see Ref. [1] and Eq. (2)) follows. Next.") == [
+        "The bibliographic reference (see Ref. [1] and Eq. (2)) follows.", "Next."]
     # Code and a year range are no markers.
     for text in ("the list ``[1, 2]`` is", "x = [1] then", "f([1])", "the years [1990-2020]", "  [2] item"):
         assert strip_markers(text) == (text, []), text
