@@ -166,7 +166,7 @@ def _continues(before: str, block_text: str, after: list[str]) -> bool:
         return False
     lines = before.rstrip().split("\n")
     starts = [n for n, line in enumerate(lines) if LABEL.match(line) or _UNNUMBERED_START.match(line.strip())]
-    if not starts:
+    if not starts or starts[0] != 0:  # only a block that opens with an entry goes on in the next
         return False
     tail = "\n".join(lines[starts[-1]:])
     own = block_text.split("\n")
