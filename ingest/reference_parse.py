@@ -320,15 +320,15 @@ def parse_reference(raw: str, label: str, document: str) -> Reference:
     text = _entry_text(raw)
     ids, work = _take_identifiers(text)
     authors, date, rest = _authors_and_date(work)
-    book = container = None
+    container = None
+    lead = rest.lstrip(" .,:;")
     # Physics cites an article by journal, volume and page with the date last; where the date came
     # first (ACM's "Name. 2007. Title. Commun. ACM 50, 1 (Jan. 2007)") a title comes before the journal.
-    physics = date is None and _JOURNAL_PLACE.match(rest.lstrip(" .,:;")) is not None
-    if not physics:
-        book = _BOOK_PUBLISHER.match(rest.lstrip(" .,:;"))
-        if book and _sentence_end(book.group("title")) is not None:
-            book = None
-    if (chapter := re.match(r"in\s+(?P<book>[^,(]{3,150})", rest.lstrip(" .,:;"))) is not None:
+    physics = date is None and _JOURNAL_PLACE.match(lead) is not None
+    book = None if physics else _BOOK_PUBLISHER.match(lead)
+    if book and _sentence_end(book.group("title")) is not None:
+        book = None
+    if (chapter := re.match(r"in\s+(?P<book>[^,(]{3,150})", lead)) is not None:
         title, container = None, chapter.group("book").strip()  # "in Williams Hematology, Vol. 2, edited by"
     elif book is not None:
         title = book.group("title").strip(" ,")

@@ -12,8 +12,9 @@ Entries are parsed in ingest/reference_parse.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from itertools import pairwise
+from itertools import islice, pairwise
 
 from index.bibtex import citation_key, read_bibtex, unique_keys
 from index.models import Reference
@@ -150,7 +151,10 @@ def _pieces(texts: list[str]) -> list[tuple[list[int], str]]:
     in a numbered list also "[40] … Zh. Eksp. Teor. Fiz." then "61, 118 (1971)." when "[41]" comes next."""
     out: list[tuple[list[int], str]] = []
     for i, block_text in enumerate(texts):
-        if out and out[-1][0][-1] == i - 1 and block_text.strip() and _continues(out[-1][1], block_text, texts[i + 1:]):
+        # The blocks after this one are read only when an entry ends on an abbreviation (a lazy
+        # slice: copying them for every block was quadratic in the document's blocks).
+        if (out and out[-1][0][-1] == i - 1 and block_text.strip()
+                and _continues(out[-1][1], block_text, islice(texts, i + 1, None))):
             indexes, joined = out[-1]
             out[-1] = ([*indexes, i], joined.rstrip() + "\n" + block_text.lstrip())
         else:
@@ -158,7 +162,7 @@ def _pieces(texts: list[str]) -> list[tuple[list[int], str]]:
     return out
 
 
-def _continues(before: str, block_text: str, after: list[str]) -> bool:
+def _continues(before: str, block_text: str, after: Iterable[str]) -> bool:
     """Does `block_text` open with the rest of the entry `before` ends on? Bounded by the longest entry
     (the last entry of `before` and the lines of `block_text` before its own first entry), so a run of
     unpunctuated blocks never grows into one text."""

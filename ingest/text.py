@@ -61,15 +61,19 @@ def marker_labels(run: str) -> list[str]:
     found = _ONE_MARKER.findall(run)
     if not found:
         return [run.translate(_SUPERSCRIPTS)]
+    return [label for inside in found for label in _numbers_listed(inside)]
+
+
+def _numbers_listed(listed: str) -> list[str]:
+    """The labels a list of numbers and ranges names: "3" -> ["3"], "3–5, 7" -> ["3", "4", "5", "7"]."""
     labels: list[str] = []
-    for inside in found:
-        for part in inside.split(","):
-            ends = [x.strip() for x in re.split(r"[–-]", part)]
-            if len(ends) == 2 and ends[0].isdigit() and ends[1].isdigit() \
-                    and 0 <= int(ends[1]) - int(ends[0]) <= _MAX_RANGE:
-                labels.extend(str(n) for n in range(int(ends[0]), int(ends[1]) + 1))
-            else:
-                labels.append(part.strip())
+    for part in listed.split(","):
+        ends = [x.strip() for x in re.split(r"[–-]", part)]
+        if len(ends) == 2 and ends[0].isdigit() and ends[1].isdigit() \
+                and 0 <= int(ends[1]) - int(ends[0]) <= _MAX_RANGE:
+            labels.extend(str(n) for n in range(int(ends[0]), int(ends[1]) + 1))
+        else:
+            labels.append(part.strip())
     return labels
 
 
@@ -81,8 +85,8 @@ _REF_WORDS = re.compile(r"\bRefs?\.\s+(?P<run>\d{1,3}(?:\s*(?:,|–|-|,?\s+and)\
 def strip_markers(text: str) -> tuple[str, list[str]]:
     """The labels of the inline markers of a text, and the text without those glued to a word or
     punctuation ("fear.[3][1]"); a marker set off by a space is read as a word ("shown in [3–5]",
-    "see Refs. 1 and 2") and kept. A bracket that opens a line is a list label, and one inside code ("``[1, 2]``",
-    "x = [1]") is not a marker."""
+    "see Refs. 1 and 2") and kept. A bracket that opens a line is a list label, and one inside code
+    ("``[1, 2]``", "x = [1]") is not a marker."""
     labels: list[str] = []
 
     def take(m: re.Match[str]) -> str:
@@ -97,7 +101,7 @@ def strip_markers(text: str) -> tuple[str, list[str]]:
 
     out = _SPACED_RUN.sub(take, text)
     for m in _REF_WORDS.finditer(out):
-        labels.extend(marker_labels("[" + re.sub(r",?\s+and\s+", ", ", m.group("run")) + "]"))
+        labels.extend(_numbers_listed(re.sub(r",?\s+and\s+", ",", m.group("run"))))
     return out, labels
 
 
