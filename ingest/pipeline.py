@@ -39,7 +39,7 @@ from ingest.work import LocalWork, Work
 CONFIG_FILES = {"manifest.toml", "glossary.toml"}
 # Bumped whenever cutting, noise, reference or glossary extraction changes what an index
 # holds, so that an "unchanged" corpus is rebuilt by a newer Sourcebook.
-PIPELINE_REVISION = 13
+PIPELINE_REVISION = 14
 
 
 @dataclass(frozen=True)

@@ -389,6 +389,16 @@ def test_words_spaced_by_character_and_word_spacing_are_read_as_words(tmp_path: 
     assert "which control history expansion and tokenization." in text, text
 
 
+def test_words_in_a_font_without_a_space_glyph_are_read_as_words(tmp_path: Path) -> None:
+    """xdvipdfmx's and LuaLaTeX's fonts map no code to a space; their word gaps are kerns and moves
+    (tests/pdfs.without_space_glyph): pypdf alone read "Regularexpressionsare"."""
+    from tests.pdfs import content_pdf, without_space_glyph
+
+    path = tmp_path / "reference.pdf"
+    path.write_bytes(content_pdf(without_space_glyph()))
+    assert read_pdf(path, 10**6).text.split("\n")[:3] == ["Regular expressions are", "any GUI environment", "43(6),"]
+
+
 def test_a_heading_set_in_urw_bold_times_is_a_heading(tmp_path: Path) -> None:
     """Elsevier's and IEEE's classes set headings in "NimbusRomNo9L-Medi" at the body size: bold by its name."""
     from tests.pdfs import content_pdf

@@ -1,4 +1,5 @@
-"""Character and word spacing made explicit before a page is read (ingest/pdf/spacing.py)."""
+"""Character and word spacing, and word gaps in fonts with no space glyph, made explicit before a page is
+read (ingest/pdf/spacing.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.generic import ContentStream, TextStringObject
 
 from ingest.pdf.spacing import explicit_spacing
-from tests.pdfs import content_pdf
+from tests.pdfs import content_pdf, without_space_glyph
 
 
 def _page(content: bytes) -> PageObject:
@@ -44,3 +45,26 @@ def test_the_next_line_operators_are_rewritten_too() -> None:
     ops = [op for _, op in ContentStream(page.get_contents(), page.pdf).operations]
     assert b"'" not in ops and b'"' not in ops and ops.count(b"T*") == 2 and ops.count(b"TJ") == 2
     assert page.extract_text().split() == ["a", "b", "cd"]  # 3 points between a and b; " set Tc 0, Tw 2
+
+
+def _runs(page: PageObject) -> list[tuple[str, float, float]]:
+    runs: list[tuple[str, float, float]] = []
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: runs.append((text.strip(), tm[4], tm[5]))
+                      if text.strip() else None)
+    return runs
+
+
+def test_word_gaps_in_a_font_without_a_space_glyph_are_spaces_where_the_glyphs_stood() -> None:
+    """pypdf took the composite font's code 32 ("F", 667 units) for its space and read
+    "Regularexpressionsare" and "anyGUIenvironment" (pypdf issue 3978)."""
+    page = _page(without_space_glyph())
+    assert "Regularexpressionsare" in page.extract_text()  # the fixture shows what pypdf alone reads
+    before = [(x, y) for _, x, y in _runs(_page(without_space_glyph()))]
+    assert explicit_spacing(page)
+    assert page.extract_text().splitlines() == ["Regular expressions are", "any GUI environment", "43(6),"]
+    assert [(x, y) for _, x, y in _runs(page)] == before  # every run starts where it did
+
+
+def test_pages_in_fonts_with_a_space_glyph_are_not_rewritten() -> None:
+    """Helvetica declares its space: pypdf measures the gaps itself, and the page is left as written."""
+    assert not explicit_spacing(_page(b"BT /F1 10 Tf 72 700 Td [(two) -250 (words)] TJ ET"))
