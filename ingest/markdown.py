@@ -3,6 +3,11 @@
 Headings, paragraphs, list items, code and tables are read from the parser's tokens, whose
 line ranges are turned into exact character offsets of the document text, so a passage cut
 from these blocks still knows where it stands. Plain-text files keep `ingest.text.blocks`.
+
+`read_markdown` then gives the text as it reads (`plain_inline`): link targets, emphasis marks,
+code backticks and inline HTML are markup, not words to embed or quote ("Pandoc is a
+[Haskell](https://haskell.org) library" reads "Pandoc is a Haskell library"), and an HTML
+block of tags alone ("<div id=...>") is no passage.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from functools import cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -30,11 +37,23 @@ _FRONT_MATTER_CLOSE = {"---": ("---", "..."), "+++": ("+++",)}
 _FRONT_MATTER_MAX_LINES = 200
 
 
+# A block longer than this keeps its inline markup: reading it as text is a gain, never a cost
+# that grows without bound (the inline rules are near linear, but a block may be a whole file).
+MAX_INLINE_CHARS = 100_000
+# Link targets worth keeping beside their text: a DOI or arXiv identifier is what a reference is found by.
+_IDENTIFIER_LINK = re.compile(r"https?://(?:dx\.)?doi\.org/\S+|https?://arxiv\.org/abs/\S+", re.I)
+
+
 @cache
 def _parser() -> MarkdownIt:
-    """CommonMark with GFM tables; inline parsing is off, as only block structure is used
-    (it also halves the work and leaves out the inline rules' worst cases)."""
+    """CommonMark with GFM tables; inline parsing is off, as only block structure is read here
+    (it also halves the work); `plain_inline` parses each block's inline markup on its own."""
     return MarkdownIt("commonmark").enable("table").disable("inline")
+
+
+@cache
+def _inline_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark")
 
 
 def markdown_blocks(
@@ -44,16 +63,81 @@ def markdown_blocks(
 
     `text` is the normalised document text; `text[b.start:b.end]` is each block's text.
     """
+    return _structure(text, window_chars, max_window_chars, {})
+
+
+def _structure(text: str, window_chars: int, max_window_chars: int, env: dict[str, Any]) -> tuple[Block, ...]:
+    """markdown_blocks, with `env` collecting the link reference definitions the parser meets."""
     lines = _Lines(text)
     out: list[Block] = []
     first = _front_matter_lines(lines)
     while first < lines.count:
-        tokens, restart = _window(lines, first, window_chars, max_window_chars)
+        tokens, restart = _window(lines, first, window_chars, max_window_chars, env)
         for block in _blocks(tokens, lines, first):
             if block.start >= (out[-1].end if out else 0):  # never overlap (leaf blocks own distinct lines)
                 out.append(block)
         first = restart
     return tuple(out)
+
+
+def read_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
+    """A Markdown document as it reads, and its blocks in that text (see the module's docstring);
+    ValueError if one block is too large to parse."""
+    env: dict[str, Any] = {}
+    return plain_inline(text, _structure(text, WINDOW_CHARS, MAX_WINDOW_CHARS, env), env)
+
+
+def plain_inline(text: str, blocks: Sequence[Block], env: dict[str, Any] | None = None
+                 ) -> tuple[str, tuple[Block, ...]]:
+    """The text with the inline markup of its prose and heading blocks read as text, and the blocks
+    moved to match; text between blocks (markers, fences, link definitions) stays as written. An
+    HTML block that holds no words once its tags are read is dropped."""
+    pieces: list[str] = []
+    out: list[Block] = []
+    at = 0  # where the original text has been copied up to
+    length = 0  # the length of the new text so far
+    for block in blocks:
+        gap = text[at:block.start]
+        pieces.append(gap)
+        length += len(gap)
+        source = text[block.start:block.end]
+        read = source
+        if block.kind in ("prose", "heading") and len(source) <= MAX_INLINE_CHARS:
+            read = _as_text(source, env or {}).strip()
+        at = block.end
+        if not read:
+            continue
+        pieces.append(read)
+        out.append(replace(block, start=length, end=length + len(read)))
+        length += len(read)
+    pieces.append(text[at:])
+    return "".join(pieces), tuple(out)
+
+
+def _as_text(source: str, env: dict[str, Any]) -> str:
+    """Markdown inline markup as the words it shows: a link's text (with its target when that is a
+    DOI or arXiv identifier the text does not show), an image's alt text, code without backticks;
+    emphasis marks and inline HTML go. Line breaks stay line breaks. A paragraph of images alone
+    (a row of badges) reads as nothing."""
+    tokens = _inline_parser().parseInline(source, dict(env))
+    children = tokens[0].children or [] if tokens else []
+    if not any(t.type in ("text", "code_inline") and t.content.strip() for t in children):
+        return ""
+    out: list[str] = []
+    links: list[tuple[str, int]] = []
+    for tok in children:
+        if tok.type in ("text", "code_inline", "image"):  # an image's content is its alt text
+            out.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif tok.type == "link_open":
+            links.append((str(tok.attrs.get("href", "")), len(out)))
+        elif tok.type == "link_close" and links:
+            href, opened = links.pop()
+            shown = "".join(out[opened:])
+            if _IDENTIFIER_LINK.fullmatch(href) and href.split("/", 3)[-1] not in shown:
+                out.append(f" ({href})")
+    return "".join(out)
 
 
 class _Lines:
@@ -91,7 +175,7 @@ def _front_matter_lines(lines: _Lines) -> int:
     return 0
 
 
-def _window(lines: _Lines, first: int, size: int, max_size: int) -> tuple[list[Token], int]:
+def _window(lines: _Lines, first: int, size: int, max_size: int, env: dict[str, Any]) -> tuple[list[Token], int]:
     """The tokens of the blocks that start in a window of lines from `first` (line maps relative
     to it), and the line the next window starts at: the last top-level block of a window may be
     cut short by the window's end, so it is parsed again at the start of the next one."""
@@ -100,7 +184,7 @@ def _window(lines: _Lines, first: int, size: int, max_size: int) -> tuple[list[T
         chars = (lines.start(last) if last < lines.count else len(lines.text)) - lines.start(first)
         if chars > max_size:
             raise ValueError(f"a Markdown block of over {max_size:,} characters; too large to parse")
-        tokens = _parser().parse(lines.text[lines.start(first) : lines.start(first) + chars])
+        tokens = _parser().parse(lines.text[lines.start(first) : lines.start(first) + chars], env)
         if last >= lines.count:
             return tokens, lines.count
         tops = [(i, t.map[0]) for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0 and t.map]

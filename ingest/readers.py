@@ -9,7 +9,7 @@ from pathlib import Path
 
 from index.errors import SourcebookError
 from index.settings import ReadSettings
-from ingest.markdown import markdown_blocks
+from ingest.markdown import read_markdown
 from ingest.text import Block, normalise
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst"}
@@ -101,17 +101,20 @@ def read_text_file(path: Path, max_bytes: int) -> RawText:
     text = normalise(decode_text(data))
     if not text.strip():
         raise InputError("no text (only whitespace)")
-    structure = markdown_structure(text) if path.suffix.lower() in MARKDOWN_SUFFIXES else None
+    structure = None
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        text, structure = markdown_structure(text)
     return RawText(text, (), hashlib.sha256(data).hexdigest(), blocks=structure)
 
 
-def markdown_structure(text: str) -> tuple[Block, ...] | None:
-    """The blocks of a Markdown text, or None (cut it by its lines) when the parser fails or a
-    single block is too large to parse safely: structure is a gain, never a reason to refuse a file."""
+def markdown_structure(text: str) -> tuple[str, tuple[Block, ...] | None]:
+    """A Markdown text as it reads and its blocks, or the text as written and None (cut it by its
+    lines) when the parser fails or a single block is too large to parse safely: structure is a
+    gain, never a reason to refuse a file."""
     try:
-        return markdown_blocks(text)
+        return read_markdown(text)
     except Exception:  # a parser bug, or ValueError for an oversized block (ingest/markdown.py)
-        return None
+        return text, None
 
 
 def read_any(path: Path, max_bytes: int, page_budget: int = ReadSettings.max_page_content_bytes,

@@ -11,7 +11,7 @@ import pytest
 from index.bundle import current_generation
 from index.models import Passage
 from index.store import Store
-from ingest.markdown import markdown_blocks
+from ingest.markdown import markdown_blocks, read_markdown
 from ingest.pipeline import ingest
 from ingest.readers import read_text_file
 from ingest.references import find_references
@@ -127,6 +127,29 @@ def test_only_markdown_files_get_parsed_blocks(tmp_path: Path, name: str, parsed
     assert found == ([("heading", "Otters"), ("prose", "Otters float.")] if parsed else None)
 
 
+def test_inline_markup_reads_as_the_words_it_shows() -> None:
+    """Links, emphasis, code spans, images and inline HTML read as text; a reference-style link is
+    resolved by its definition; a DOI target stays beside a title that does not show it; a row of
+    badges and a block of tags alone make no block. Code keeps its markup, and every block's span
+    is exact in the text read."""
+    text, blocks = read_markdown(normalise(
+        "[![build](https://ci.example/badge.svg)](https://ci.example)\n\n"
+        "# The *otter* `README`\n\n"
+        "Pandoc is a [Haskell](https://haskell.org) library, see **the [guide][g]**.\n"
+        "It runs <b>fast</b> ![a logo](logo.png) &amp; well.\n\n"
+        "- Estes, J. (1974). [Sea otters](https://doi.org/10.1126/science.185.4156.1058). Science.\n\n"
+        '<div id="formats">\n\n'
+        "```\nx = [a](b)\n```\n\n"
+        "[g]: https://example.org/guide\n"))
+    assert [(b.kind, text[b.start:b.end]) for b in blocks] == [
+        ("heading", "The otter README"),
+        ("prose", "Pandoc is a Haskell library, see the guide.\nIt runs fast a logo & well."),
+        ("prose", "- Estes, J. (1974). Sea otters (https://doi.org/10.1126/science.185.4156.1058). Science."),
+        ("code", "x = [a](b)"),
+    ]
+    assert "[g]: https://example.org/guide" in text  # between blocks, the text stays as written
+
+
 def test_list_items_are_separate_blocks_even_when_tight() -> None:
     text = normalise("Otters eat:\n- clams\n- urchins, when\n  they find them\n* crabs\n")
     assert described(text) == [
@@ -167,7 +190,7 @@ Sea otters live along the coasts of the North Pacific Ocean. They rarely come as
 
 ## Tools
 
-Sea otters use stones to crack open shellfish. Few mammals use tools this way.
+Sea otters use [stones](https://example.org/stones) to crack open *shellfish*. Few mammals use tools this way.
 
 ### Favourite rocks ###
 
@@ -221,6 +244,7 @@ def test_headings_name_sections_by_their_levels(otter_passages: list[Passage]) -
     fur = one(otter_passages, "groom")
     assert (fur.section, fur.section_path) == ("Grooming", ("Sea otters", "Grooming"))
     assert not any("#" in p.text or "---" in p.text for p in otter_passages if p.kind == "body")
+    assert tools.text.startswith("Sea otters use stones to crack open shellfish.")  # the link and emphasis read
 
 
 def test_fenced_code_is_one_code_passage_kept_whole(otter_passages: list[Passage]) -> None:
