@@ -399,6 +399,35 @@ def test_words_in_a_font_without_a_space_glyph_are_read_as_words(tmp_path: Path)
     assert read_pdf(path, 10**6).text.split("\n")[:3] == ["Regular expressions are", "any GUI environment", "43(6),"]
 
 
+def test_code_indented_with_space_characters_keeps_its_indentation(tmp_path: Path) -> None:
+    """ReportLab's user guide draws code's indentation as spaces at the start of each line, "(    ) Tj",
+    not as a position: the lines all start at one x, and the code read "def hello(c):\nfrom …"."""
+    from tests.pdfs import content_pdf
+
+    code = ["def hello(c):", "    from reportlab.lib.units import inch", "    if inch:", "        c.translate(inch)"]
+    shown = " T* ".join("(" + line.replace("(", "\\(").replace(")", "\\)") + ") Tj" for line in code)
+    stream = (b"BT /F1 10 Tf 72 720 Td (Suppose the hello function is written as follows.) Tj ET "
+              b"BT /F4 8 Tf 9 TL 78 690 Td " + shown.encode() + b" ET")
+    path = tmp_path / "guide.pdf"
+    path.write_bytes(content_pdf(stream))
+    read = read_pdf(path, 10**6)
+    blocks = [(b.kind, read.text[b.start:b.end]) for b in read.blocks or ()]
+    assert ("code", "\n".join(code)) in blocks, blocks
+
+
+def test_a_caption_numbered_by_chapter_and_figure_is_a_caption(tmp_path: Path) -> None:
+    """"Figure 2-1: …" (ReportLab's user guide) is a caption, as "Figure 2.1:" was: not a section title."""
+    from tests.pdfs import content_pdf
+
+    stream = (b"BT /F1 10 Tf 72 720 Td (The program draws a greeting on the page.) Tj "
+              b"0 -30 Td (Figure 2-1: Hello World in pdfgen) Tj 0 -30 Td (The demos are drawn on tiny pages.) Tj ET")
+    path = tmp_path / "guide.pdf"
+    path.write_bytes(content_pdf(stream))
+    read = read_pdf(path, 10**6)
+    assert [(b.kind, read.text[b.start:b.end]) for b in read.blocks or () if "Figure" in read.text[b.start:b.end]] == [
+        ("caption", "Figure 2-1: Hello World in pdfgen")]
+
+
 def test_a_heading_set_in_urw_bold_times_is_a_heading(tmp_path: Path) -> None:
     """Elsevier's and IEEE's classes set headings in "NimbusRomNo9L-Medi" at the body size: bold by its name."""
     from tests.pdfs import content_pdf

@@ -46,6 +46,9 @@ class Line:
     mono: float  # share of characters in a fixed-width face
     math: float  # share of characters in a math face
     text: str
+    # Spaces drawn as characters before the line's first glyph: ReportLab sets code's indentation
+    # as "(    ) Tj" at the line's start, so only the text, not the position, shows it.
+    indent: int = 0
 
 
 def _font_name(font: Any) -> str:
@@ -141,8 +144,9 @@ def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
         groups.append(current)
     out = []
     for g in groups:
-        text = _with_accents("".join(t for _, t in g))
-        text = normalise(text).strip()
+        text = normalise(_with_accents("".join(t for _, t in g)))
+        indent = len(text) - len(text.lstrip(" "))
+        text = text.strip()
         if not text:
             continue
         weights: dict[float, int] = {}
@@ -152,6 +156,6 @@ def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
         main = max(g, key=lambda rt: (round(rt[0].size, 1) == size, len(rt[1].strip())))[0]
         out.append(
             Line(page_number, min(r.x for r, _ in g), main.y, size, _char_weight(g, _BOLD), _char_weight(g, _MONO),
-                 _char_weight(g, _MATH), text)
+                 _char_weight(g, _MATH), text, indent)
         )
     return out

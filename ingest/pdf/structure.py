@@ -207,7 +207,7 @@ _NUMERIC_TOKEN = re.compile(r"^[−–+-]?\(?[\d.,:%]+\)?%?$|^[−–-]$")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _BULLET = re.compile(r"^(?:[-*•▪◦‣∙·–]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\[\d{1,3}\])\s+\S")
-_CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|exhibit|chart)\s*[\dIVX]+[.:]", re.I)
+_CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|exhibit|chart)\s*[\dIVX]+(?:[-–][\dIVX]+)?[.:]", re.I)
 
 
 def _number_grid(text: str) -> bool:
@@ -520,7 +520,7 @@ def _block_text(g: _Group, vocab: Vocabulary, doc: _Doc) -> str:
     if g.kind == "code":
         left = min(ln.x for ln in g.lines)
         width = max(doc.size * 0.5, 1.0)
-        return "\n".join(" " * min(round((ln.x - left) / width), 16) + ln.text for ln in g.lines)
+        return "\n".join(" " * min(round((ln.x - left) / width) + ln.indent, 16) + ln.text for ln in g.lines)
     if g.kind == "heading":
         return " ".join(ln.text.strip() for ln in g.lines)
     if g.kind in LAID_OUT:  # code was laid out above, with its indentation
