@@ -11,6 +11,7 @@ or quoted; a code block becomes one passage of kind "code", kept whole.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -92,6 +93,11 @@ NOISE_KINDS: dict[BlockKind, str] = {
     "math": "formula",
     "markup": "markup (a reST directive, label or comment)",
 }
+# The label of an admonition box (DocBook's, Sphinx's), set like a heading: it opens a note, not a
+# section, so the text after the box stays in the section it was in (Debian Reference's "Note"
+# became the section of every paragraph up to the next heading). Plurals stay sections: Python's
+# enum and subprocess documents have a "Notes" section, and a man page its "SEE ALSO".
+_ADMONITION = re.compile(r"(?:note|tip|hint|warning|caution|important|attention|danger|notice)[:.]?", re.I)
 
 
 def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool,
@@ -117,6 +123,8 @@ def paragraphs(doc: Document, blocks: list[Block], skip: set[int], markers: bool
             continue
         if b.heading and not is_noise_sentence(units[0].text):
             title = " ".join(u.text for u in units)
+            if _ADMONITION.fullmatch(title.strip()):
+                continue
             # A heading of unknown level (plain text) replaces the innermost one, as it always did.
             level = b.level or (path[-1][0] if path else 1)
             while path and path[-1][0] >= level:
