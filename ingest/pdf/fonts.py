@@ -18,6 +18,7 @@ _GAP_SHARE = 0.95 / 2
 _CMAP_SECTION = re.compile(rb"beginbf(char|range)(.*?)endbf\1", re.S)
 _HEX = re.compile(rb"<([0-9A-Fa-f]*)>|\[[^\]]*\]")
 _FIXED_PITCH = 1  # /Flags bit 1
+_SIMPLE = ("/Type1", "/TrueType", "/MMType1", "/Type3")  # one byte a glyph
 
 
 def is_number(item: Any) -> bool:
@@ -35,6 +36,7 @@ class FontMetrics:
     default: float = 0.0
     two_byte: bool = False  # Identity-H: a code is two bytes
     measurable: bool = False  # the widths are known, so the pen can be followed across a string
+    simple: bool = False  # a one-byte font (Type1, TrueType, Type3): Tc and Tw apply glyph by glyph
 
     def advance(self, data: bytes) -> tuple[float, int, int] | None:
         """The widths of the glyphs `data` draws, summed; how many glyphs; how many are byte 32
@@ -127,13 +129,16 @@ def font_metrics(font: Any) -> FontMetrics:
     try:
         return _metrics(font)
     except Exception:
-        return FontMetrics()
+        try:
+            return FontMetrics(simple=font.get("/Subtype") in _SIMPLE)
+        except Exception:
+            return FontMetrics()
 
 
 def _metrics(font: Any) -> FontMetrics:
     subtype = font.get("/Subtype")
     if subtype == "/Type3":
-        return FontMetrics()
+        return FontMetrics(simple=True)  # its glyphs are one byte each
     if subtype == "/Type0":
         descendant = font["/DescendantFonts"][0].get_object()
         widths, ranges = _cid_widths(descendant.get("/W"))
@@ -149,7 +154,7 @@ def _metrics(font: Any) -> FontMetrics:
         missing = float(descriptor.get_object().get("/MissingWidth", 0)) if descriptor is not None else 0.0
         sample = listed
         metrics = FontMetrics(None, {first + n: w for n, w in enumerate(listed)}, (), missing,
-                              measurable=bool(listed))
+                              measurable=bool(listed), simple=subtype in _SIMPLE)
     if _declares_space(font):
         return metrics
     sample = sorted(x for x in sample if x > 0) or [500.0]
