@@ -428,6 +428,43 @@ def test_a_caption_numbered_by_chapter_and_figure_is_a_caption(tmp_path: Path) -
         ("caption", "Figure 2-1: Hello World in pdfgen")]
 
 
+def _cells(rows: list[list[str]], top: float, columns: list[float]) -> bytes:
+    """Rows of cells in the composite font, each cell placed at its column's x by a move (Td)."""
+    from tests.pdfs import composite
+
+    out = [b"BT /F3 10 Tf 72 %.1f Td" % top]
+    for r, row in enumerate(rows):
+        x = 72.0
+        for c, cell in enumerate(row):
+            step = columns[c] - x
+            out.append(b"%.1f %.1f Td %s Tj" % (step, -14.0 if c == 0 and r else 0.0, composite(cell)))
+            x = columns[c]
+        out.append(b"%.1f 0 Td" % (72.0 - x))
+    out.append(b"ET")
+    return b" ".join(out)
+
+
+def test_a_table_of_three_columns_or_more_is_figure_text_and_two_columns_stay_prose(tmp_path: Path) -> None:
+    """A table's cells are placed by moves past a column's gap (ingest/pdf/cells.py): rows that jump at
+    the same places are figure text, kept out of answers; a term and its description (two columns,
+    as in a man page's options) stay prose."""
+    from tests.pdfs import composite, content_pdf
+
+    table = [["package", "popcon", "size", "description"], ["bash", "821", "7163", "shell"],
+             ["dash", "900", "230", "small"], ["zsh", "70", "2000", "extended"]]
+    terms = [["mtime", "modification"], ["ctime", "change"], ["atime", "access"]]
+    prose = b"BT /F3 10 Tf 72 760 Td [" + composite("Shells") + b" -250 " + composite("differ.") + b"] TJ ET"
+    stream = b"\n".join([prose, _cells(table, 720, [72, 160, 230, 300]), _cells(terms, 600, [72, 160])])
+    path = tmp_path / "reference.pdf"
+    path.write_bytes(content_pdf(stream))
+    read = read_pdf(path, 10**6)
+    kinds = {read.text[b.start:b.end].split()[0]: b.kind for b in read.blocks or ()}
+    assert kinds["Shells"] == "prose"
+    assert kinds["package"] == "figure"  # the header row too: no section title
+    assert kinds["mtime"] == "prose"
+    assert "bash 821 7163 shell" in read.text
+
+
 def test_a_heading_set_in_urw_bold_times_is_a_heading(tmp_path: Path) -> None:
     """Elsevier's and IEEE's classes set headings in "NimbusRomNo9L-Medi" at the body size: bold by its name."""
     from tests.pdfs import content_pdf
@@ -508,7 +545,7 @@ def _printed_numbers(path: Path) -> list[set[str]]:
     from ingest.pdf.layout import lines_of, page_runs
     from ingest.pdf.structure import build
 
-    pages = [lines_of(n, page_runs(page)) for n, page in enumerate(PdfReader(path).pages)]
+    pages = [lines_of(n, *page_runs(page)) for n, page in enumerate(PdfReader(path).pages)]
     return [{w for line in lines for w in line.split()} for lines in build(pages).margins]
 
 

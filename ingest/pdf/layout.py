@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ingest.pdf.spacing import explicit_spacing
+from ingest.pdf.cells import CellJumps, Jump
+from ingest.pdf.spacing import explicit_spacing, page_fonts
 from ingest.text import normalise
 
 # Font-name fragments: bold faces, fixed-width (code) faces and math faces.
@@ -46,6 +48,8 @@ class Line:
     mono: float  # share of characters in a fixed-width face
     math: float  # share of characters in a math face
     text: str
+    # Where the line's text resumes after a column's gap (ingest/pdf/cells.py): a table's cell starts.
+    cells: tuple[float, ...] = ()
     # Spaces drawn as characters before the line's first glyph: ReportLab sets code's indentation
     # as "(    ) Tj" at the line's start, so only the text, not the position, shows it.
     indent: int = 0
@@ -58,12 +62,14 @@ def _font_name(font: Any) -> str:
         return ""
 
 
-def page_runs(page: Any) -> list[Run]:
+def page_runs(page: Any) -> tuple[list[Run], list[Jump]]:
     """The page's text runs, in content-stream order, via pypdf's visitor (character and word
-    spacing made explicit first, ingest/pdf/spacing.py)."""
+    spacing made explicit first, ingest/pdf/spacing.py), and where its text jumps a column's gap."""
     runs: list[Run] = []
+    fonts = page_fonts(page)
     with contextlib.suppress(Exception):  # a content stream pypdf cannot parse fails below, where it is reported
-        explicit_spacing(page)
+        explicit_spacing(page, fonts)
+    jumps = CellJumps(fonts)
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if not text:
@@ -73,8 +79,19 @@ def page_runs(page: Any) -> list[Run]:
         scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
         runs.append(Run(x, y, abs(size * scale), _font_name(font), text))
 
-    page.extract_text(visitor_text=visit)
-    return runs
+    page.extract_text(visitor_text=visit, visitor_operand_before=jumps)
+    return runs, jumps.jumps
+
+
+def _with_cells(lines: list[Line], jumps: Sequence[Jump]) -> list[Line]:
+    """Each jump given to the line it falls in: on that line's baseline, after its start, and of two
+    lines on one baseline (two columns of a page) the one that starts nearer before it."""
+    cells: dict[int, list[float]] = {}
+    for jump in jumps:
+        on = [i for i, ln in enumerate(lines) if abs(ln.y - jump.y) <= 0.35 * ln.size and ln.x < jump.x - 1]
+        if on:
+            cells.setdefault(max(on, key=lambda i: lines[i].x), []).append(round(jump.x * 2) / 2)
+    return [replace(ln, cells=tuple(sorted(set(cells[i])))) if i in cells else ln for i, ln in enumerate(lines)]
 
 
 def _char_weight(runs: list[tuple[Run, str]], pattern: re.Pattern[str]) -> float:
@@ -98,9 +115,10 @@ def _with_accents(text: str) -> str:
     return _ACCENTED.sub(join, text)
 
 
-def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
+def lines_of(page_number: int, runs: list[Run], jumps: Sequence[Jump] = ()) -> list[Line]:
     """Group runs into lines: a run starts a new line after a newline in the stream or when its
-    baseline moves by more than half a line (superscripts and subscripts stay on their line)."""
+    baseline moves by more than half a line (superscripts and subscripts stay on their line).
+    `jumps` (page_runs) become the lines' cells."""
     groups: list[list[tuple[Run, str]]] = []
     current: list[tuple[Run, str]] = []
     base_y: float | None = None
@@ -156,6 +174,6 @@ def lines_of(page_number: int, runs: list[Run]) -> list[Line]:
         main = max(g, key=lambda rt: (round(rt[0].size, 1) == size, len(rt[1].strip())))[0]
         out.append(
             Line(page_number, min(r.x for r, _ in g), main.y, size, _char_weight(g, _BOLD), _char_weight(g, _MONO),
-                 _char_weight(g, _MATH), text, indent)
+                 _char_weight(g, _MATH), text, indent=indent)
         )
-    return out
+    return _with_cells(out, jumps)

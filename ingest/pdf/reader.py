@@ -106,7 +106,7 @@ def read_pdf(path: Path, max_bytes: int, page_budget: int = ReadSettings.max_pag
             continue
         spent += size
         try:
-            pages[-1] = lines_of(number - 1, page_runs(page))
+            pages[-1] = lines_of(number - 1, *page_runs(page))
         except MemoryError:  # the reading process's limit (ingest/sandbox.py): the file fails, not a page
             raise
         except Exception:

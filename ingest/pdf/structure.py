@@ -255,8 +255,49 @@ def classify(page: Sequence[Line], doc: _Doc, skip: set[int]) -> list[BlockKind 
             kinds.append(None)
             continue
         kinds.append(_line_kind(ln, doc, lowest_body, left))
+    _table_rows(page, kinds)
     _continuations(page, kinds, doc)
     return kinds
+
+
+def _shared_cells(a: Line, b: Line) -> int:
+    """How many of one line's cell starts the other line has too (within 1.5 points)."""
+    return sum(1 for x in a.cells if any(abs(x - y) <= 1.5 for y in b.cells))
+
+
+def _table_rows(page: Sequence[Line], kinds: list[BlockKind | None], reach: int = 5, least: int = 3) -> None:
+    """A table's rows are figure text, not prose or section titles: `least` lines or more, within `reach`
+    lines of one another, whose text jumps a column gap at two or more of the same places (three
+    columns or more; ingest/pdf/cells.py), and the lines between them (cells wrapped to a second line).
+    Debian Reference's package tables had read "a2ps V:4, I:12 3648 text→ps …" as a sentence, and their
+    bold header row as a section title. Two columns are left as they are: a term and its description
+    (a man page's options) read as prose."""
+    rows = [i for i, k in enumerate(kinds) if k in ("prose", "heading") and len(page[i].cells) >= 2]
+    linked: dict[int, set[int]] = {i: set() for i in rows}
+    for n, i in enumerate(rows):
+        for j in rows[n + 1:]:
+            if j - i > reach:
+                break
+            # A heading with no cells between two rows ends one table and starts the next.
+            titled = any(kinds[k] == "heading" and not page[k].cells for k in range(i + 1, j))
+            if _shared_cells(page[i], page[j]) >= 2 and not titled:
+                linked[i].add(j)
+                linked[j].add(i)
+    seen: set[int] = set()
+    for i in rows:
+        if i in seen or not linked[i]:
+            continue
+        table, todo = set(), [i]  # the rows linked to row i, row to row
+        while todo:
+            k = todo.pop()
+            if k not in table:
+                table.add(k)
+                todo += linked[k]
+        seen |= table
+        if len(table) >= least:
+            for k in range(min(table), max(table) + 1):
+                if k in table or kinds[k] == "prose":
+                    kinds[k] = "figure"
 
 
 def _line_kind(ln: Line, doc: _Doc, lowest_body: float, left: float) -> BlockKind:
