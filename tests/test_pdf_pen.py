@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject
 
 from ingest.pdf.cells import CellJumps, Jump
+from ingest.pdf.fonts import page_fonts
 from ingest.pdf.pen import TextPen
-from ingest.pdf.spacing import page_fonts
 from tests.pdfs import composite, content_pdf
 
 

@@ -162,3 +162,13 @@ def _metrics(font: Any) -> FontMetrics:
     flags = int(descriptor.get_object().get("/Flags", 0)) if descriptor is not None else 0
     space = median if flags & _FIXED_PITCH else median / 2  # fixed pitch: a space is a glyph wide
     return replace(metrics, gap=_GAP_SHARE * space)
+
+
+def page_fonts(page: Any) -> dict[Any, FontMetrics]:
+    """The metrics of the fonts a page's resources name; none for a page without readable resources."""
+    try:
+        listed = page["/Resources"].get_object().get("/Font")
+        fonts = listed.get_object() if listed is not None else {}
+        return {name: font_metrics(fonts[name].get_object()) for name in list(fonts.keys())}
+    except Exception:  # no resources, or a damaged entry
+        return {}

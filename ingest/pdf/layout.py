@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ingest.pdf.cells import CellJumps, Jump
-from ingest.pdf.spacing import explicit_spacing, page_fonts
+from ingest.pdf.fonts import page_fonts
+from ingest.pdf.spacing import explicit_spacing
 from ingest.text import normalise
 
 # Font-name fragments: bold faces, fixed-width (code) faces and math faces.

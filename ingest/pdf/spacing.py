@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ingest.pdf.fonts import FontMetrics, font_metrics, is_number
+from ingest.pdf.fonts import FontMetrics, is_number, page_fonts
 from ingest.pdf.pen import SHOW, TextPen
 
 # A non-zero number before Tc or Tw, or the '"' operator (which sets both) after its string: what
@@ -109,16 +109,6 @@ def _with_trailing_space(operation: tuple[list[Any], bytes]) -> tuple[list[Any],
     if op == b"Tj" and operands:
         return [ArrayObject([operands[0], *tail])], b"TJ"
     return None
-
-
-def page_fonts(page: Any) -> dict[Any, FontMetrics]:
-    """The metrics of the fonts a page's resources name; none for a page without readable resources."""
-    try:
-        listed = page["/Resources"].get_object().get("/Font")
-        fonts = listed.get_object() if listed is not None else {}
-        return {name: font_metrics(fonts[name].get_object()) for name in list(fonts.keys())}
-    except Exception:  # no resources, or a damaged entry
-        return {}
 
 
 def explicit_spacing(page: Any, fonts: dict[Any, FontMetrics] | None = None) -> bool:
