@@ -56,16 +56,22 @@ def _composite_font() -> list[bytes]:
 def _document(streams: list[bytes]) -> bytes:
     """A PDF with one page per content-stream object given, drawn in Helvetica (/F1), in /F2, the
     bold Times that LaTeX's times and newtx packages embed under URW's name, in /F3, a composite
-    font with no space glyph (see COMPOSITE_GLYPHS), or in Courier (/F4)."""
+    font with no space glyph (see COMPOSITE_GLYPHS), in Courier (/F4), or in /F5, the bold face
+    of /F3 (its glyphs, under a bold name)."""
+    fonts = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+             b"<< /Type /Font /Subtype /Type1 /BaseFont /NimbusRomNo9L-Medi >>", *_composite_font(),
+             b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
+             b"<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+LiberationSerif-Bold /Encoding /Identity-H "
+             b"/DescendantFonts [6 0 R] /ToUnicode 7 0 R >>"]
+    first_page = 3 + len(fonts)
     n = len(streams)
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (9 + 2 * i) for i in range(n)) + b"] /Count %d >>" % n,
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /NimbusRomNo9L-Medi >>", *_composite_font(),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"]
+            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(n))
+            + b"] /Count %d >>" % n, *fonts]
     for i, stream in enumerate(streams):
         objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font "
-                    b"<< /F1 3 0 R /F2 4 0 R /F3 5 0 R /F4 8 0 R >> >> /Contents %d 0 R >>" % (10 + 2 * i))
+                    b"<< /F1 3 0 R /F2 4 0 R /F3 5 0 R /F4 8 0 R /F5 9 0 R >> >> /Contents %d 0 R >>"
+                    % (first_page + 1 + 2 * i))
         objs.append(stream)
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -86,7 +92,7 @@ def text_pdf(*pages: str) -> bytes:
 
 
 def content_pdf(*contents: bytes) -> bytes:
-    """One page per content stream given as written (fonts /F1 to /F4, see _document)."""
+    """One page per content stream given as written (fonts /F1 to /F5, see _document)."""
     return _document([_stream(c) for c in contents])
 
 

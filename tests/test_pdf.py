@@ -428,12 +428,15 @@ def test_a_caption_numbered_by_chapter_and_figure_is_a_caption(tmp_path: Path) -
         ("caption", "Figure 2-1: Hello World in pdfgen")]
 
 
-def _cells(rows: list[list[str]], top: float, columns: list[float]) -> bytes:
-    """Rows of cells in the composite font, each cell placed at its column's x by a move (Td)."""
+def _cells(rows: list[list[str]], top: float, columns: list[float], bold_header: bool = False) -> bytes:
+    """Rows of cells in the composite font, each cell placed at its column's x by a move (Td); the
+    first row in its bold face when `bold_header`."""
     from tests.pdfs import composite
 
-    out = [b"BT /F3 10 Tf 72 %.1f Td" % top]
+    out = [b"BT /F%d 10 Tf 72 %.1f Td" % (5 if bold_header else 3, top)]
     for r, row in enumerate(rows):
+        if r == 1 and bold_header:
+            out.append(b"/F3 10 Tf")
         x = 72.0
         for c, cell in enumerate(row):
             step = columns[c] - x
@@ -447,21 +450,26 @@ def _cells(rows: list[list[str]], top: float, columns: list[float]) -> bytes:
 def test_a_table_of_three_columns_or_more_is_figure_text_and_two_columns_stay_prose(tmp_path: Path) -> None:
     """A table's cells are placed by moves past a column's gap (ingest/pdf/cells.py): rows that jump at
     the same places are figure text, kept out of answers; a term and its description (two columns,
-    as in a man page's options) stay prose."""
+    as in a man page's options) stay prose, but their bold header row names no section."""
     from tests.pdfs import composite, content_pdf
 
     table = [["package", "popcon", "size", "description"], ["bash", "821", "7163", "shell"],
              ["dash", "900", "230", "small"], ["zsh", "70", "2000", "extended"]]
-    terms = [["mtime", "modification"], ["ctime", "change"], ["atime", "access"]]
+    terms = [["type", "meaning"], ["mtime", "modification"], ["ctime", "change"], ["atime", "access"]]
     prose = b"BT /F3 10 Tf 72 760 Td [" + composite("Shells") + b" -250 " + composite("differ.") + b"] TJ ET"
-    stream = b"\n".join([prose, _cells(table, 720, [72, 160, 230, 300]), _cells(terms, 600, [72, 160])])
+    stream = b"\n".join([prose, _cells(table, 720, [72, 160, 230, 300]),
+                          _cells(terms, 600, [72, 160], bold_header=True)])
     path = tmp_path / "reference.pdf"
     path.write_bytes(content_pdf(stream))
     read = read_pdf(path, 10**6)
-    kinds = {read.text[b.start:b.end].split()[0]: b.kind for b in read.blocks or ()}
-    assert kinds["Shells"] == "prose"
-    assert kinds["package"] == "figure"  # the header row too: no section title
-    assert kinds["mtime"] == "prose"
+    def kind(line: str) -> str:
+        (found,) = [b.kind for b in read.blocks or () if line in read.text[b.start:b.end].split("\n")]
+        return found
+
+    assert kind("Shells differ.") == "prose"
+    assert kind("package popcon size description") == "figure"  # the header row too: no section title
+    assert kind("mtime modification") == "prose"
+    assert kind("type meaning") == "figure"  # set bold, it had been the section title of the rows under it
     assert "bash 821 7163 shell" in read.text
 
 

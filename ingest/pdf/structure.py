@@ -298,6 +298,15 @@ def _table_rows(page: Sequence[Line], kinds: list[BlockKind | None], reach: int 
             for k in range(min(table), max(table) + 1):
                 if k in table or kinds[k] == "prose":
                     kinds[k] = "figure"
+    # A two-column table's header row, set bold: a heading with no section number whose column jump
+    # the rows under it share ("type  meaning" over "mtime  the file modification time") names no
+    # section; the rows stay prose.
+    for i, kind in enumerate(kinds):
+        if kind != "heading" or not page[i].cells or _NUMBERED_HEADING.match(page[i].text):
+            continue
+        under = [j for j in range(i + 1, min(i + 1 + reach, len(page))) if kinds[j] == "prose"]
+        if sum(1 for j in under if _shared_cells(page[i], page[j]) >= 1) >= 2:
+            kinds[i] = "figure"
 
 
 def _line_kind(ln: Line, doc: _Doc, lowest_body: float, left: float) -> BlockKind:
