@@ -9,6 +9,7 @@ the container or the publisher.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from index.models import Reference
 
@@ -211,20 +212,35 @@ def _split_authors(text: str) -> tuple[str, ...]:
     return tuple(n for n in (_tidy_name(p) for p in parts) if n)
 
 
+def _trimmed_identifier(value: str) -> str:
+    """An identifier without what closes around it: a stop, a closing quote, a bracket it does not open
+    ("10.18637/jss.v011.i10).”" -> "10.18637/jss.v011.i10"; "10.1002/(SICI)x" keeps its own)."""
+    while True:
+        before = value
+        value = value.rstrip(".,;:”’\"'")
+        while value[-1:] in _OPENER and value.count(value[-1]) > value.count(_OPENER[value[-1]]):
+            value = value[:-1]
+        if value == before:
+            return value
+
+
 def _take_identifiers(text: str) -> tuple[dict[str, str], str]:
     """Pull the identifiers out of an entry; return them and the text left."""
     found: dict[str, str] = {}
+
+    def take(m: re.Match[str], name: str) -> str:
+        """The identifier out of the text; what closed around it (a bracket, a quote, a stop) stays."""
+        if not m.group("v"):
+            return m.group(0)
+        value = _trimmed_identifier(m.group("v"))
+        if name == "isbn" and len(value.replace("-", "")) not in (10, 13):
+            return m.group(0)
+        found.setdefault(name, value)
+        return " " + m.group(0)[m.start("v") - m.start() + len(value):]
+
     for name, pattern in _IDENTIFIERS:
-        for m in pattern.finditer(text):
-            value = m.group("v").rstrip(".,;")
-            # a bracket closing around the identifier is not part of it; "10.1002/(SICI)x" keeps its own
-            while value[-1:] in _OPENER and value.count(value[-1]) > value.count(_OPENER[value[-1]]):
-                value = value[:-1]
-            if name == "isbn" and len(value.replace("-", "")) not in (10, 13):
-                continue
-            found.setdefault(name, value)
-        text = pattern.sub(lambda m: " " if m.group("v") else m.group(0), text)
-    text = _NOISE.sub(" ", text)
+        text = pattern.sub(partial(take, name=name), text)
+    text = re.sub(r"\(\s*\)|\[\s*\]", " ", _NOISE.sub(" ", text))  # brackets that held an identifier alone
     text = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s+", " ", text))
     # Punctuation left stranded by a removed identifier ("Press. doi:… ." -> "Press."); the comma after an
     # initial is the list's own ("Lassen, S. R., Steele, M. M.").

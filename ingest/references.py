@@ -238,6 +238,9 @@ def _accept(run: _Run, under_heading: bool) -> bool:
     return good * 2 >= n if under_heading else good * 3 >= n * 2
 
 
+_BULLET = re.compile(r"^[-*+•▪◦‣]\s+(?=\S)")
+
+
 def find_references(document: str, text: str, blocks: list[Block]) -> tuple[list[Reference], set[int]]:
     """Detect the reference list(s) of a document; return the parsed references and the blocks consumed.
 
@@ -245,7 +248,8 @@ def find_references(document: str, text: str, blocks: list[Block]) -> tuple[list
     Numbered entries are labelled by their number; unnumbered ones "Surname" + year
     ("Jervis1978", with a/b suffixes when repeated).
     """
-    texts = [text[b.start : b.end] for b in blocks]
+    # A list's bullet is no part of an entry: Markdown's "- Zeileis A (2004). …" is an author-year entry.
+    texts = [_BULLET.sub("", text[b.start : b.end], count=1) for b in blocks]
     refs: list[Reference] = []
     consumed: set[int] = set()
     for run in _runs(texts):

@@ -220,6 +220,33 @@ def test_apa_three_authors_keep_the_comma_after_an_initial() -> None:
     assert (ref.year, ref.container, ref.volume, ref.pages) == ("2011", "Psychometrika", "76", "318–336")
 
 
+def test_an_identifier_inside_a_title_s_quotes_leaves_the_title_whole() -> None:
+    """A DOI linked from the title (pandoc's Markdown, read as text) stands inside its quotes and a
+    bracket: the bracket and the closing quote are not the DOI's, and the title keeps its end."""
+    ref = parse_reference("Zeileis A (2004). “Econometric Computing with HC and HAC Covariance Matrix Estimators "
+                          "(https://doi.org/10.18637/jss.v011.i10).” Journal of Statistical Software, 11(10), 1–17.",
+                          "", "notes.md")
+    assert ref.doi == "10.18637/jss.v011.i10"
+    assert ref.title == "Econometric Computing with HC and HAC Covariance Matrix Estimators"
+    assert (ref.container, ref.volume, ref.issue, ref.pages) == ("Journal of Statistical Software", "11", "10", "1–17")
+
+
+def test_a_bulleted_markdown_list_under_references_is_a_reference_list(tmp_path: Path) -> None:
+    from ingest.readers import read_text_file
+
+    path = tmp_path / "notes.md"
+    path.write_text("# HC estimators\n\nWhite (1980) introduced HC0; Zeileis (2004) computes HC3.\n\n## References\n\n"
+                    "- White H (1980). “A Heteroskedasticity-Consistent Covariance Matrix Estimator.” *Econometrica*, "
+                    "48(4), 817–838. [doi:10.2307/1912934](https://doi.org/10.2307/1912934)\n"
+                    "- Zeileis A (2004). “Econometric Computing with HC and HAC Covariance Matrix Estimators.” "
+                    "*Journal of Statistical Software*, 11(10), 1–17.\n", encoding="utf-8")
+    raw = read_text_file(path, 10**6)
+    refs, used = find_references("notes.md", raw.text, list(raw.blocks or ()))
+    assert [(r.label, r.container, r.doi) for r in refs] == [
+        ("White1980", "Econometrica", "10.2307/1912934"), ("Zeileis2004", "Journal of Statistical Software", None)]
+    assert len(used) == 3  # the heading and both entries
+
+
 def test_apa_entries_one_per_line_without_heading() -> None:
     text = (
         "Jervis, R. (1978). Cooperation under the security dilemma. World Politics, 30(2), 167–214.\n"
