@@ -58,3 +58,11 @@ def test_jumps_are_moves_past_an_em_and_word_gaps_are_not() -> None:
         jumps(op, operands, identity, identity)
     # "bash" ends at 92: "shell" at 122 is 3 em on; "of" at 154 is 0.7 em after "shell" ends at 147.
     assert jumps.jumps == [Jump(122.0, 700.0)]
+
+
+def test_an_operator_the_pen_cannot_follow_ends_the_jumps_not_the_page() -> None:
+    """Whatever the pen fails on inside pypdf's visitor, pypdf goes on reading the page's text."""
+    jumps = CellJumps({})
+    jumps(b"cm", ["not", "a", "matrix"], ["x"], [])  # type: ignore[list-item]
+    jumps(b"Td", [10, 0], [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [])
+    assert jumps.jumps == []

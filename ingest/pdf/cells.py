@@ -36,11 +36,18 @@ class CellJumps:
         self.pen = TextPen(fonts)
         self.jumps: list[Jump] = []
         self._em = 0.0  # the em of the last text shown
+        self._lost = False
 
     def __call__(self, op: bytes, operands: Any, cm: list[float], tm: list[float]) -> None:
-        self.pen.cm = tuple(float(v) for v in cm)
-        if op in SHOW:
-            self._em = self.pen.em
-        gap = self.pen.step(op, list(operands))
+        if self._lost:
+            return
+        try:
+            self.pen.cm = tuple(float(v) for v in cm)
+            if op in SHOW:
+                self._em = self.pen.em
+            gap = self.pen.step(op, list(operands))
+        except Exception:  # an operator the pen cannot follow: no more jumps on this page, but its text is read
+            self._lost = True
+            return
         if gap is not None and self._em > 0 and gap >= COLUMN_GAP * self._em:
             self.jumps.append(Jump(*self.pen.user_point(self.pen.start)))
