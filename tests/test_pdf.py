@@ -428,9 +428,10 @@ def test_a_caption_numbered_by_chapter_and_figure_is_a_caption(tmp_path: Path) -
         ("caption", "Figure 2-1: Hello World in pdfgen")]
 
 
-def _cells(rows: list[list[str]], top: float, columns: list[float], bold_header: bool = False) -> bytes:
+def _cells(rows: list[list[str]], top: float, columns: list[float], bold_header: bool = False,
+           wrapped: tuple[float, str] | None = None) -> bytes:
     """Rows of cells in the composite font, each cell placed at its column's x by a move (Td); the
-    first row in its bold face when `bold_header`."""
+    first row in its bold face when `bold_header`; `wrapped`: a line under the last row at (x, text)."""
     from tests.pdfs import composite
 
     out = [b"BT /F%d 10 Tf 72 %.1f Td" % (5 if bold_header else 3, top)]
@@ -443,6 +444,8 @@ def _cells(rows: list[list[str]], top: float, columns: list[float], bold_header:
             out.append(b"%.1f %.1f Td %s Tj" % (step, -14.0 if c == 0 and r else 0.0, composite(cell)))
             x = columns[c]
         out.append(b"%.1f 0 Td" % (72.0 - x))
+    if wrapped is not None:
+        out.append(b"%.1f -14 Td %s Tj" % (wrapped[0] - 72.0, composite(wrapped[1])))
     out.append(b"ET")
     return b" ".join(out)
 
@@ -457,7 +460,7 @@ def test_a_table_of_three_columns_or_more_is_figure_text_and_two_columns_stay_pr
              ["dash", "900", "230", "small"], ["zsh", "70", "2000", "extended"]]
     terms = [["type", "meaning"], ["mtime", "modification"], ["ctime", "change"], ["atime", "access"]]
     prose = b"BT /F3 10 Tf 72 760 Td [" + composite("Shells") + b" -250 " + composite("differ.") + b"] TJ ET"
-    stream = b"\n".join([prose, _cells(table, 720, [72, 160, 230, 300]),
+    stream = b"\n".join([prose, _cells(table, 720, [72, 160, 230, 300], wrapped=(300, "continued.")),
                           _cells(terms, 600, [72, 160], bold_header=True)])
     path = tmp_path / "reference.pdf"
     path.write_bytes(content_pdf(stream))
@@ -468,6 +471,7 @@ def test_a_table_of_three_columns_or_more_is_figure_text_and_two_columns_stay_pr
 
     assert kind("Shells differ.") == "prose"
     assert kind("package popcon size description") == "figure"  # the header row too: no section title
+    assert kind("continued.") == "figure"  # a cell wrapped under the last row, at its column
     assert kind("mtime modification") == "prose"
     assert kind("type meaning") == "figure"  # set bold, it had been the section title of the rows under it
     assert "bash 821 7163 shell" in read.text

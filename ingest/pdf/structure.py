@@ -268,7 +268,8 @@ def _shared_cells(a: Line, b: Line) -> int:
 def _table_rows(page: Sequence[Line], kinds: list[BlockKind | None], reach: int = 5, least: int = 3) -> None:
     """A table's rows are figure text, not prose or section titles: `least` lines or more, within `reach`
     lines of one another, whose text jumps a column gap at two or more of the same places (three
-    columns or more; ingest/pdf/cells.py), and the lines between them (cells wrapped to a second line).
+    columns or more; ingest/pdf/cells.py), the lines between them and the lines under the last row
+    that start at one of its columns (cells wrapped to a second line).
     Debian Reference's package tables had read "a2ps V:4, I:12 3648 text→ps …" as a sentence, and their
     bold header row as a section title. Two columns are left as they are: a term and its description
     (a man page's options) read as prose."""
@@ -298,6 +299,12 @@ def _table_rows(page: Sequence[Line], kinds: list[BlockKind | None], reach: int 
             for k in range(min(table), max(table) + 1):
                 if k in table or kinds[k] == "prose":
                     kinds[k] = "figure"
+            # A cell wrapped below the last row starts at its column, not at the margin.
+            columns = {x for k in table for x in page[k].cells}
+            k = max(table) + 1
+            while k < len(page) and kinds[k] == "prose" and any(abs(page[k].x - x) <= 1.5 for x in columns):
+                kinds[k] = "figure"
+                k += 1
     # A two-column table's header row, set bold: a heading with no section number whose column jump
     # the rows under it share ("type  meaning" over "mtime  the file modification time") names no
     # section; the rows stay prose.
