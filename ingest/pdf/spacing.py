@@ -17,10 +17,11 @@ Word gaps drawn as kerns are made plain too. XeLaTeX, LuaLaTeX and dblatex (thro
 draw no space glyph: `[(Regular)-250(expressions)] TJ`. pypdf calls a kern a space when it
 passes half the width of the font's space glyph; a font that maps no code to a space leaves it
 the width of code 32, whatever glyph that is (pypdf issue 3978): in Debian's reference manual
-a 564-unit "=", so no gap became a space ("Regularexpressionsareusedinmanytextprocessingtools").
-In such a font a kern wider than half an estimated space (half the median glyph width; the glyph
-width itself in a fixed-pitch face) is split into a kern no reader can miss and one that takes
-the excess back: the glyphs stand where they stood, and pypdf writes the space.
+a 564-unit glyph, so no gap became a space ("Regularexpressionsareusedinmanytextprocessingtools").
+In such a font (ingest/pdf/fonts.py) a kern wider than half an estimated space is split into a
+kern no reader can miss and one that takes the excess back: the glyphs stand where they stood,
+and pypdf writes the space. A string that a move places a word gap further along its line (0.15
+em or more past where the pen stood, ingest/pdf/pen.py) gets such a kern pair at its end.
 """
 
 from __future__ import annotations
