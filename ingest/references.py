@@ -116,9 +116,9 @@ def _same_list(first: re.Match[str] | None, label: re.Match[str], last: str | No
     """Whether a labelled line starts the next entry of the list the first line opened: labelled as
     it is ("[36]" lists are not broken by a wrapped line reading "1965) p. 105."), and in a list
     labelled "12." or "12)" only by the next number, since a wrapped line may start with one too."""
-    if first is None or (first.group("bracket") is None) != (label.group("bracket") is None):
+    if first is None or not _same_style(first, label):
         return False
-    return label.group("bracket") is not None or last is None or int(label.group("dot")) == int(last) + 1
+    return label.group("bracket") is not None or last is None or _number(label) == int(last) + 1
 
 
 class _Run:
@@ -183,13 +183,17 @@ def _continues(before: str, block_text: str, after: Iterable[str]) -> bool:
     label = LABEL.match(lines[starts[-1]])
     upcoming = own[first] if first < len(own) else next((t for t in after if t.strip()), "")
     following = LABEL.match(upcoming)
-    return (label is not None and following is not None
-            and (following.group("bracket") is None) == (label.group("bracket") is None)
+    return (label is not None and following is not None and _same_style(label, following)
             and _number(following) == _number(label) + 1)
 
 
 def _number(label: re.Match[str]) -> int:
     return int(label.group("bracket") or label.group("dot"))
+
+
+def _same_style(a: re.Match[str], b: re.Match[str]) -> bool:
+    """Are two list labels written alike: both "[12]", or both "12." / "12)"?"""
+    return (a.group("bracket") is None) == (b.group("bracket") is None)
 
 
 def _runs(texts: list[str]) -> list[_Run]:

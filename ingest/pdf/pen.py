@@ -15,6 +15,7 @@ from typing import Any
 from ingest.pdf.fonts import FontMetrics, is_number
 
 SHOW = (b"Tj", b"TJ", b"'", b'"')
+MOVES = (b"Td", b"TD", b"T*", b"'", b'"', b"Tm")  # the operators that start a text line
 Matrix = tuple[float, ...]  # a PDF matrix [a b c d e f]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -87,7 +88,7 @@ class TextPen:
             self.size = abs(float(operands[1])) or 1.0
             self.font = self.fonts.get(operands[0])
         gap = None
-        if op in (b"Td", b"TD", b"T*", b"'", b'"', b"Tm"):
+        if op in MOVES:
             gap = self._move(op, numbers)
         if op in SHOW and operands:
             self._show(list(operands[-1]) if op == b"TJ" else [operands[-1]])

@@ -30,7 +30,7 @@ import re
 from typing import Any
 
 from ingest.pdf.fonts import FontMetrics, is_number, page_fonts
-from ingest.pdf.pen import SHOW, TextPen
+from ingest.pdf.pen import MOVES, SHOW, TextPen, raw_bytes
 
 # A non-zero number before Tc or Tw, or the '"' operator (which sets both) after its string: what
 # makes a page worth parsing here. A quote mark inside a string rarely looks like the operator.
@@ -85,7 +85,7 @@ def _kerned(items: list[Any], tc: float, tw: float, size: float) -> list[Any]:
         if is_number(item):
             shift -= float(item) / 1000 * size
             continue
-        for byte in bytes(_raw(item)):
+        for byte in raw_bytes(item):
             if previous is not None:
                 gap = tc + (tw if previous == 32 else 0.0) + shift
                 if gap:
@@ -133,7 +133,7 @@ def explicit_spacing(page: Any, fonts: dict[Any, FontMetrics] | None = None) -> 
     rewritten = False
     for operands, op in stream.operations:
         moved = pen.step(op, operands)  # a show's glyphs move the pen, not its text state: read it after
-        if op in (b"Td", b"TD", b"T*", b"'", b'"', b"Tm"):
+        if op in MOVES:
             if moved is not None and last is not None and moved >= last[1] and (
                     spaced_out := _with_trailing_space(out[last[0]])) is not None:
                 out[last[0]] = spaced_out
