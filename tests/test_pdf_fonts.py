@@ -17,7 +17,7 @@ from pypdf.generic import (
     PdfObject,
 )
 
-from ingest.pdf.fonts import font_metrics
+from ingest.pdf.fonts import FontMetrics, font_metrics, page_fonts
 from tests.pdfs import composite, content_pdf
 
 
@@ -72,3 +72,11 @@ def test_a_damaged_or_type3_font_is_left_to_pypdf() -> None:
     assert font_metrics(DictionaryObject({NameObject("/Subtype"): NameObject("/Type3")})).gap is None
     broken = DictionaryObject({NameObject("/Subtype"): NameObject("/Type0")})  # no descendant font
     assert font_metrics(broken).gap is None and font_metrics(broken).advance(b"ab") is None
+
+
+def test_fonts_the_pages_share_are_measured_once() -> None:
+    first, second = PdfReader(io.BytesIO(content_pdf(b"", b""))).pages
+    known: dict[tuple[int, int], FontMetrics] = {}
+    fonts = page_fonts(first, known)
+    assert page_fonts(second, known)["/F3"] is fonts["/F3"]
+    assert len(known) == len(fonts) == 5

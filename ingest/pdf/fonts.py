@@ -164,11 +164,29 @@ def _metrics(font: Any) -> FontMetrics:
     return replace(metrics, gap=_GAP_SHARE * space)
 
 
-def page_fonts(page: Any) -> dict[Any, FontMetrics]:
-    """The metrics of the fonts a page's resources name; none for a page without readable resources."""
+def page_fonts(page: Any, known: dict[tuple[int, int], FontMetrics] | None = None) -> dict[Any, FontMetrics]:
+    """The metrics of the fonts a page's resources name; none for a page without readable resources.
+    `known`: the metrics already read in this document, by font object: pages share their fonts,
+    and a font's ToUnicode map and widths are read once."""
+    from pypdf.generic import IndirectObject
+
+    known = {} if known is None else known
     try:
         listed = page["/Resources"].get_object().get("/Font")
-        fonts = listed.get_object() if listed is not None else {}
-        return {name: font_metrics(fonts[name].get_object()) for name in list(fonts.keys())}
+        if listed is None:
+            return {}
+        fonts = listed.get_object()
+        out: dict[Any, FontMetrics] = {}
+        for name in list(fonts.keys()):
+            ref = fonts.raw_get(name)
+            key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else None
+            if key is None or key not in known:
+                metrics = font_metrics(fonts[name].get_object())
+                if key is None:
+                    out[name] = metrics
+                    continue
+                known[key] = metrics
+            out[name] = known[key]
+        return out
     except Exception:  # no resources, or a damaged entry
         return {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ingest.pdf.cells import CellJumps, Jump
-from ingest.pdf.fonts import page_fonts
+from ingest.pdf.fonts import FontMetrics, page_fonts
 from ingest.pdf.spacing import explicit_spacing
 from ingest.text import normalise
 
@@ -63,11 +63,13 @@ def _font_name(font: Any) -> str:
         return ""
 
 
-def page_runs(page: Any) -> tuple[list[Run], list[Jump]]:
+def page_runs(page: Any, known_fonts: dict[tuple[int, int], FontMetrics] | None = None
+              ) -> tuple[list[Run], list[Jump]]:
     """The page's text runs, in content-stream order, via pypdf's visitor (character and word
-    spacing made explicit first, ingest/pdf/spacing.py), and where its text jumps a column's gap."""
+    spacing made explicit first, ingest/pdf/spacing.py), and where its text jumps a column's gap.
+    `known_fonts`: the font metrics the document's pages read before (page_fonts)."""
     runs: list[Run] = []
-    fonts = page_fonts(page)
+    fonts = page_fonts(page, known_fonts)
     with contextlib.suppress(Exception):  # a content stream pypdf cannot parse fails below, where it is reported
         explicit_spacing(page, fonts)
     jumps = CellJumps(fonts)

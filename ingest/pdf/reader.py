@@ -14,6 +14,7 @@ from typing import Any
 
 from index.settings import ReadSettings
 from ingest.pdf.budget import page_content_size, release
+from ingest.pdf.fonts import FontMetrics
 from ingest.pdf.layout import Line, lines_of, page_runs
 from ingest.pdf.structure import build
 from ingest.readers import InputError, RawText, size_checked
@@ -92,6 +93,7 @@ def read_pdf(path: Path, max_bytes: int, page_budget: int = ReadSettings.max_pag
     too_big: list[int] = []
     over: list[int] = []  # pages past the document's budget
     spent = 0
+    known_fonts: dict[tuple[int, int], FontMetrics] = {}  # pages share their fonts: each is measured once
     for number, page in enumerate(reader.pages, 1):
         pages.append([])
         try:
@@ -106,7 +108,7 @@ def read_pdf(path: Path, max_bytes: int, page_budget: int = ReadSettings.max_pag
             continue
         spent += size
         try:
-            pages[-1] = lines_of(number - 1, *page_runs(page))
+            pages[-1] = lines_of(number - 1, *page_runs(page, known_fonts))
         except MemoryError:  # the reading process's limit (ingest/sandbox.py): the file fails, not a page
             raise
         except Exception:
